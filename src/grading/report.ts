@@ -1,0 +1,57 @@
+/**
+ * The GradeReport (DESIGN.md section 6): one schema, versioned. `autograder grade --json`
+ * prints exactly this; the API stores and serves it.
+ */
+import { z } from 'zod';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export const CheckStatusSchema = z.enum(['passed', 'partial', 'failed']);
+export type CheckStatus = z.infer<typeof CheckStatusSchema>;
+
+export const VisibilitySchema = z.enum(['visible', 'hidden', 'after_due']);
+export type Visibility = z.infer<typeof VisibilitySchema>;
+
+export const CheckResultSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  points: z.number().nonnegative(),
+  maxPoints: z.number().nonnegative(),
+  status: CheckStatusSchema,
+  feedback: z.string(),
+  visibility: VisibilitySchema,
+  /** Course objectives this check gives evidence for (e.g. `TM-Softmax`). */
+  objectives: z.array(z.string()).default([]),
+});
+export type CheckResult = z.infer<typeof CheckResultSchema>;
+
+export const ObjectiveSummarySchema = z.object({
+  id: z.string(),
+  points: z.number().nonnegative(),
+  maxPoints: z.number().nonnegative(),
+});
+
+export const GradeReportSchema = z.object({
+  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+  assignment: z.object({ id: z.string(), version: z.string() }),
+  submission: z.object({ id: z.string(), file: z.string() }),
+  gradable: z.boolean(),
+  score: z.number().nonnegative(),
+  maxScore: z.number().nonnegative(),
+  checks: z.array(CheckResultSchema),
+  /** Points aggregated by course objective. */
+  objectives: z.array(ObjectiveSummarySchema).default([]),
+  errors: z.array(z.string()),
+  timings: z.object({ totalMs: z.number().nonnegative(), sandboxMs: z.number().nonnegative() }),
+  environment: z.object({
+    sandbox: z.enum(['docker', 'process', 'none']),
+    tensorBackend: z.string(),
+    graderVersion: z.string(),
+  }),
+});
+export type GradeReport = z.infer<typeof GradeReportSchema>;
+
+export function statusFor(points: number, maxPoints: number): CheckStatus {
+  if (maxPoints === 0 || points >= maxPoints - 1e-9) return 'passed';
+  return points > 1e-9 ? 'partial' : 'failed';
+}
