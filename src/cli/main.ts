@@ -1,0 +1,74 @@
+/**
+ * The `autograder` command. Reports go to stdout; logs and progress to stderr.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { listAssignments } from '../../graders/index.js';
+import { loadConfig } from '../config.js';
+import { coerceError, isAutograderError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { gradeCommand } from './grade-command.js';
+import { sandboxBuildCommand } from './sandbox-command.js';
+
+async function main(argv: string[]): Promise<number> {
+  const config = loadConfig();
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  let exitCode: number = ExitCode.ok;
+  const program = new Command()
+    .name('autograder')
+    .description('Grades Jupyter-notebook homework against reference implementations, in a sandbox.')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('grade')
+    .description('grade one notebook (.ipynb) or a .zip with a notebook and model files, locally')
+    .argument('<file>', 'the submission')
+    .requiredOption('-a, --assignment <id>', 'assignment id (see `autograder assignments`)')
+    .option('--json', 'print the GradeReport JSON on stdout')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'gradescope']))
+    .addOption(new Option('--sandbox <kind>', 'where student code runs').choices(['auto', 'docker', 'process']))
+    .action(async (file: string, options) => {
+      exitCode = await gradeCommand(file, options, config, logger);
+    });
+
+  program
+    .command('assignments')
+    .description('list the assignments this grader knows')
+    .option('--json', 'as JSON')
+    .action((options: { json?: boolean }) => {
+      const rows = listAssignments().map((a) => ({
+        id: a.id,
+        title: a.title,
+        maxScore: a.checks.reduce((s, c) => s + c.maxPoints, 0),
+        checks: a.checks.map((c) => c.id),
+      }));
+      if (options.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      else for (const r of rows) process.stdout.write(`${r.id.padEnd(24)} ${String(r.maxScore).padStart(3)} pts  ${r.title}\n`);
+    });
+
+  program
+    .command('sandbox')
+    .description('manage the Docker sandbox image')
+    .command('build')
+    .description('build the sandbox image offline if it is missing (idempotent)')
+    .action(async () => {
+      exitCode = await sandboxBuildCommand(config, logger);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    const error = coerceError(e);
+    if (isAutograderError(error)) {
+      process.stderr.write(`autograder: ${error.message}\n`);
+    } else {
+      process.stderr.write(`autograder: unexpected error: ${error.stack ?? error.message}\n`);
+    }
+    return exitCodeFor(error);
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,61 @@
+/**
+ * `execution`: the notebook as submitted was run top to bottom without errors, and a
+ * fresh "Restart and Run All" in the sandbox succeeds. Stored outputs never earn points
+ * on their own: a starter ships with the instructor's outputs.
+ */
+import { analyzeStoredExecution } from '../../notebook/execution.js';
+import type { CellReport } from '../../sandbox/protocol.js';
+import type { Check, CheckVerdict, CommonCheckOptions, GradingContext } from '../assignment.js';
+import { sandboxFailureText } from '../call-outcome.js';
+
+export interface ExecutionOptions extends CommonCheckOptions {
+  /** Share of the points for the fresh run in the sandbox; the rest is for the stored run. @defaultValue 0.6 */
+  freshRunShare?: number;
+}
+
+function cellProblem(cell: CellReport): string | undefined {
+  const where = `Cell ${cell.index + 1}`;
+  switch (cell.status) {
+    case 'ok': return undefined;
+    case 'error': return `${where} raised ${cell.ename ?? 'an error'}${cell.evalue ? `: ${cell.evalue}` : ''}`;
+    case 'timeout': return `${where} ran past the per-cell time limit and was interrupted (an endless loop, or work too slow for grading)`;
+    case 'kernel_died': return `${where} stopped the Python kernel (a crash, os._exit, or killing the process)`;
+    case 'skipped': return `${where} was not run: the notebook ran out of time before reaching it`;
+  }
+}
+
+export function freshRunProblems(ctx: GradingContext): string[] {
+  const run = ctx.run;
+  if (!run?.response) return [`The fresh run (Restart and Run All) did not finish: ${sandboxFailureText(ctx)}.`];
+  const problems = run.response.cells.map(cellProblem).filter((p): p is string => p !== undefined);
+  if (run.response.totalTimeout && !problems.some((p) => p.includes('ran out of time'))) {
+    problems.push('The notebook ran past its total time limit.');
+  }
+  return problems;
+}
+
+export function execution(options: ExecutionOptions): Check {
+  const freshShare = options.freshRunShare ?? 0.6;
+  return {
+    id: 'execution',
+    title: options.title ?? 'Runs top to bottom (Restart and Run All)',
+    maxPoints: options.points,
+    visibility: options.visibility ?? 'visible',
+    objectives: options.objectives ?? [],
+    calls: () => [],
+    grade(ctx: GradingContext): CheckVerdict {
+      const fresh = ctx.run ? freshRunProblems(ctx) : [];
+      const stored = analyzeStoredExecution(ctx.notebook).problems;
+      const freshPart = ctx.run ? (fresh.length === 0 ? freshShare : 0) : 0;
+      const storedShare = ctx.run ? 1 - freshShare : 1;
+      const storedPart = stored.length === 0 ? storedShare : 0;
+      const points = options.points * (freshPart + storedPart);
+      const lines: string[] = [];
+      if (fresh.length) lines.push('Running your notebook fresh, from the top, in the grader:', ...fresh.map((p) => `- ${p}`));
+      if (stored.length) lines.push('The notebook as submitted:', ...stored.map((p) => `- ${p}`));
+      if (lines.length === 0) return { points, feedback: 'The notebook runs top to bottom without errors.' };
+      lines.push('Fix the errors, then use Kernel > Restart and Run All and save before submitting.');
+      return { points, feedback: lines.join('\n') };
+    },
+  };
+}

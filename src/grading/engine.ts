@@ -1,0 +1,184 @@
+/**
+ * The grading engine: notebook in, GradeReport out. It knows no HTTP and no queue.
+ * Student code runs only inside the sandbox; everything that decides points runs here.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { initTensorBackend } from '../../reference/index.js';
+import type { SandboxLimits } from '../config.js';
+import { GraderError, NotGradableError, coerceError, isAutograderError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { parseNotebook } from '../notebook/parse.js';
+import type { Notebook } from '../notebook/schema.js';
+import { HARNESS_PROTOCOL_VERSION, type CallResult, type FunctionCall, type HarnessRequest } from '../sandbox/protocol.js';
+import type { Sandbox, SandboxFile, SandboxRun } from '../sandbox/sandbox.js';
+import { graderVersion } from '../version.js';
+import type { AssignmentDefinition, GradingContext } from './assignment.js';
+import { GradeReportSchema, REPORT_SCHEMA_VERSION, statusFor, type CheckResult, type GradeReport } from './report.js';
+import { assignmentVersion } from './version.js';
+
+export interface GradeInput {
+  assignment: AssignmentDefinition;
+  /** The notebook as uploaded. */
+  notebook: { name: string; bytes: Uint8Array };
+  /** Other files of the submission (model files). */
+  files?: SandboxFile[];
+  submissionId?: string;
+  /** Required unless the assignment executes nothing. */
+  sandbox: Sandbox | undefined;
+  /** The configured limits; the assignment's own overrides are applied on top. */
+  limits: SandboxLimits;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+const starterCache = new Map<string, Notebook>();
+
+function loadStarter(assignment: AssignmentDefinition): Notebook | undefined {
+  const path = assignment.starterPath;
+  if (!path) return undefined;
+  let starter = starterCache.get(path);
+  if (!starter) {
+    try {
+      starter = parseNotebook(readFileSync(path), path);
+    } catch (e) {
+      throw new GraderError('BAD_STARTER', `assignment ${assignment.id}: its starter notebook ${path} cannot be read: ${coerceError(e).message}`, { cause: e });
+    }
+    starterCache.set(path, starter);
+  }
+  return starter;
+}
+
+export function effectiveLimits(assignment: AssignmentDefinition, limits: SandboxLimits): SandboxLimits {
+  return { ...limits, ...assignment.limits };
+}
+
+export function harnessRequest(calls: FunctionCall[], limits: SandboxLimits): HarnessRequest {
+  return {
+    v: HARNESS_PROTOCOL_VERSION,
+    notebook: 'submission.ipynb',
+    calls,
+    limits: {
+      cellTimeoutS: limits.cellTimeoutS,
+      totalTimeoutS: limits.totalTimeoutS,
+      callTimeoutS: limits.callTimeoutS,
+      maxReturnBytes: limits.maxReturnBytes,
+    },
+  };
+}
+
+/** One line for the report's `errors` when the sandbox did not complete. */
+export function sandboxErrorText(run: SandboxRun, limits: SandboxLimits): string | undefined {
+  switch (run.outcome) {
+    case 'completed': return undefined;
+    case 'timeout': return `The notebook did not finish within its ${limits.totalTimeoutS} s time limit. Make sure it runs top to bottom in well under that time (Restart and Run All).`;
+    case 'oom': return `The notebook used more than its ${limits.memoryMb} MiB memory limit and was stopped. Use smaller arrays or batches.`;
+    case 'output_limit': return 'The notebook produced more output than the grader accepts. Remove large prints.';
+    case 'no_gpu': return run.detail ?? 'This assignment needs a GPU worker and none ran it; it will be retried on a GPU worker.';
+    case 'crashed': return 'The grading sandbox stopped unexpectedly; your instructor has been told. This is not a problem with your notebook.';
+  }
+}
+
+function aggregateObjectives(checks: CheckResult[]): GradeReport['objectives'] {
+  const totals = new Map<string, { points: number; maxPoints: number }>();
+  for (const check of checks) {
+    for (const objective of check.objectives) {
+      const t = totals.get(objective) ?? { points: 0, maxPoints: 0 };
+      t.points += check.points;
+      t.maxPoints += check.maxPoints;
+      totals.set(objective, t);
+    }
+  }
+  return [...totals].map(([id, t]) => ({ id, points: round(t.points), maxPoints: round(t.maxPoints) }));
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+async function baseReport(input: GradeInput, started: number): Promise<Omit<GradeReport, 'gradable' | 'score' | 'checks' | 'objectives' | 'errors'>> {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    assignment: { id: input.assignment.id, version: assignmentVersion(input.assignment) },
+    submission: { id: input.submissionId ?? randomUUID(), file: input.notebook.name },
+    maxScore: round(input.assignment.checks.reduce((s, c) => s + c.maxPoints, 0)),
+    timings: { totalMs: Date.now() - started, sandboxMs: 0 },
+    environment: {
+      sandbox: input.assignment.execute ? (input.sandbox?.kind ?? 'none') : 'none',
+      tensorBackend: await initTensorBackend(),
+      graderVersion: graderVersion(),
+    },
+  };
+}
+
+/** A report for a submission we cannot read: no score, the reason in `errors`. */
+export async function notGradableReport(input: GradeInput, error: NotGradableError, started = Date.now()): Promise<GradeReport> {
+  const base = await baseReport(input, started);
+  return GradeReportSchema.parse({ ...base, gradable: false, score: 0, checks: [], objectives: [], errors: [error.message] });
+}
+
+export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
+  const started = Date.now();
+  const { assignment } = input;
+  const log = input.logger?.child({ assignment: assignment.id, submission: input.submissionId });
+
+  let notebook: Notebook;
+  try {
+    notebook = parseNotebook(input.notebook.bytes, input.notebook.name);
+  } catch (e) {
+    if (e instanceof NotGradableError) return notGradableReport(input, e, started);
+    throw e;
+  }
+  const starter = loadStarter(assignment);
+  const limits = effectiveLimits(assignment, input.limits);
+  const calls = assignment.checks.flatMap((c) => c.calls());
+
+  let run: SandboxRun | undefined;
+  const errors: string[] = [];
+  if (assignment.execute) {
+    if (!input.sandbox) throw new GraderError('NO_SANDBOX', `assignment ${assignment.id} executes notebooks but no sandbox was given`);
+    run = await input.sandbox.run(
+      { notebook: input.notebook.bytes, files: input.files ?? [], request: harnessRequest(calls, limits), gpu: assignment.gpu },
+      input.signal,
+    );
+    log?.debug({ outcome: run.outcome, wallMs: run.wallMs }, 'sandbox run finished');
+    const text = sandboxErrorText(run, limits);
+    if (text) errors.push(text);
+    if (run.outcome === 'crashed') log?.error({ detail: run.detail, stderr: run.stderrTail }, 'sandbox crashed');
+  }
+
+  const callResults = new Map<string, CallResult>((run?.response?.calls ?? []).map((c) => [c.id, c]));
+  const ctx: GradingContext = { notebook, starter, run, calls: callResults };
+  const checks: CheckResult[] = [];
+  for (const check of assignment.checks) {
+    let verdict;
+    try {
+      verdict = await check.grade(ctx);
+    } catch (e) {
+      if (isAutograderError(e)) throw e;
+      throw new GraderError('CHECK_FAILED', `check ${check.id} of assignment ${assignment.id} failed: ${coerceError(e).message}`, { cause: e });
+    }
+    const points = round(Math.min(Math.max(verdict.points, 0), check.maxPoints));
+    checks.push({
+      id: check.id,
+      title: check.title,
+      points,
+      maxPoints: check.maxPoints,
+      status: statusFor(points, check.maxPoints),
+      feedback: verdict.feedback,
+      visibility: check.visibility,
+      objectives: check.objectives,
+    });
+  }
+
+  const base = await baseReport(input, started);
+  return GradeReportSchema.parse({
+    ...base,
+    gradable: true,
+    score: round(checks.reduce((s, c) => s + c.points, 0)),
+    checks,
+    objectives: aggregateObjectives(checks),
+    errors,
+    timings: { totalMs: Date.now() - started, sandboxMs: run?.wallMs ?? 0 },
+  });
+}
