@@ -70,7 +70,9 @@ export function distribution(fn: string, options: DistributionOptions): Check {
     if (again.ok && again.value.values.some((v, j) => v !== draws.values[j])) {
       return { ok: false, missing: false, problem: 'the same seed gave different draws; seed a generator with it (np.random.default_rng(seed))' };
     }
-    const probs = tf.tidy(() => Array.from(options.probabilities(tf.tensor(c.logits, [k], 'float32'), c.temperature).dataSync()));
+    const probsTensor = tf.tidy(() => options.probabilities(tf.tensor(c.logits, [k], 'float32'), c.temperature));
+    const probs = Array.from(probsTensor.dataSync());
+    probsTensor.dispose();
     const observed = new Array<number>(k).fill(0);
     for (const v of draws.values) observed[v]!++;
     const pooled = pooledCounts(observed, probs.map((p) => p * c.n));

@@ -10,7 +10,8 @@ import { callOutcome, missingFunctionFeedback } from '../call-outcome.js';
 import { compareArrays, DEFAULT_TOLERANCE, type Expected, type Tolerance } from '../compare.js';
 import type { CaseInput, RefArg } from '../inputs.js';
 
-export type ReferenceFn = (...args: RefArg[]) => tf.Tensor;
+/** A reference function over tensors (and plain numbers for scalar arguments such as t or k). */
+export type ReferenceFn = (...args: never[]) => tf.Tensor;
 
 export interface TestCase {
   /** Shown to students: what kind of input this is, never the values. */
@@ -36,11 +37,15 @@ export interface FunctionCheckOptions extends CommonCheckOptions {
 }
 
 export function expectedOf(reference: ReferenceFn, testCase: TestCase): Expected {
-  return tf.tidy(() => {
-    const out = reference(...testCase.inputs.map((input) => input.toReference()));
+  // The case's inputs are built for this reference's signature by the assignment definition.
+  const call = reference as unknown as (...args: RefArg[]) => tf.Tensor;
+  const out = tf.tidy(() => call(...testCase.inputs.map((input) => input.toReference())));
+  try {
     const values = Float64Array.from(out.dataSync() as ArrayLike<number>);
-    return { shape: out.shape, values, kind: out.dtype === 'int32' || out.dtype === 'bool' ? 'int' : 'float' };
-  });
+    return { shape: [...out.shape], values, kind: out.dtype === 'int32' || out.dtype === 'bool' ? 'int' : 'float' };
+  } finally {
+    out.dispose();
+  }
 }
 
 export function functionCheck(options: FunctionCheckOptions): Check {
