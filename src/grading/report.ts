@@ -31,6 +31,24 @@ export const ObjectiveSummarySchema = z.object({
   maxPoints: z.number().nonnegative(),
 });
 
+/**
+ * Set by the service when a submission came in after its due date (absent otherwise):
+ * `score` is then already reduced, and `message` says by how much and why.
+ */
+export const LatePenaltySchema = z.object({
+  dueAt: z.iso.datetime(),
+  submittedAt: z.iso.datetime(),
+  /** Started days after the due date (1 minute late counts as 1 day). */
+  daysLate: z.number().int().positive(),
+  percentPerDay: z.number().nonnegative(),
+  /** The share of the score taken off, capped at 100. */
+  penaltyPercent: z.number().min(0).max(100),
+  scoreBeforePenalty: z.number().nonnegative(),
+  /** e.g. "Submitted 2 days late: −20% (10% per day)". */
+  message: z.string(),
+});
+export type LatePenalty = z.infer<typeof LatePenaltySchema>;
+
 export const GradeReportSchema = z.object({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
   assignment: z.object({ id: z.string(), version: z.string() }),
@@ -48,6 +66,8 @@ export const GradeReportSchema = z.object({
     tensorBackend: z.string(),
     graderVersion: z.string(),
   }),
+  /** Optional, so reports written before it existed still parse. */
+  late: LatePenaltySchema.optional(),
 });
 export type GradeReport = z.infer<typeof GradeReportSchema>;
 
