@@ -3,15 +3,15 @@
  * here` with nothing after it, `raise NotImplementedError()`, `FIXME`, `XXX`), reported
  * cell by cell. Static: reads the notebook, runs nothing.
  */
-import { describeCell } from '../../notebook/cells.js';
+import { cellSource, describeCell } from '../../notebook/cells.js';
 import {
   DEFAULT_PLACEHOLDER_PATTERNS,
   findPlaceholders,
   type PlaceholderFinding,
   type PlaceholderSpec,
 } from '../../notebook/placeholders.js';
+import type { Cell } from '../../notebook/schema.js';
 import type { Check, CheckVerdict, CommonCheckOptions, GradingContext } from '../assignment.js';
-import { roundPoints } from './points.js';
 
 export interface PlaceholdersCheckOptions extends CommonCheckOptions {
   /** What counts as a placeholder. @defaultValue {@link DEFAULT_PLACEHOLDER_PATTERNS} (all built-in kinds) */
@@ -52,7 +52,8 @@ export function placeholders(options: PlaceholdersCheckOptions): Check {
       if (left.length === 0) return { points: options.points, feedback: 'No code placeholders are left in your notebook.' };
       const inStarter = ctx.starter === undefined ? 0 : findPlaceholders(ctx.starter, patterns).length;
       const perPlaceholder = options.pointsPerPlaceholder ?? options.points / (inStarter > 0 ? inStarter : 4);
-      const points = roundPoints(Math.max(0, options.points - left.length * perPlaceholder));
+      // Three decimals, as the engine rounds totals.
+      const points = Math.round(Math.max(0, options.points - left.length * perPlaceholder) * 1000) / 1000;
       return { points, feedback: describe(ctx, left) };
     },
   };
@@ -63,7 +64,11 @@ function describe(ctx: GradingContext, left: PlaceholderFinding[]): string {
   const lines = [`${count} still in your code:`];
   for (const finding of left.slice(0, LISTED)) {
     const hint = HINTS[finding.kind] ?? `replace it (${finding.kind})`;
-    lines.push(`- ${describeCell(ctx.notebook, finding.cellIndex)}, line ${finding.line}: \`${finding.text}\`: ${hint}`);
+    // The cell's first line helps find it, unless it is the placeholder line itself.
+    const cell = cellSource(ctx.notebook.cells[finding.cellIndex] as Cell);
+    const firstCodeLine = cell.split('\n').findIndex((l) => l.trim() !== '') + 1;
+    const where = finding.line === firstCodeLine ? `cell ${finding.cellIndex + 1}` : describeCell(ctx.notebook, finding.cellIndex);
+    lines.push(`- ${where}, line ${finding.line}: \`${finding.text}\`: ${hint}`);
   }
   if (left.length > LISTED) lines.push(`- … and ${left.length - LISTED} more`);
   return lines.join('\n');
