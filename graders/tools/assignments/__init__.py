@@ -1,0 +1,1 @@
+"""One module per assignment: its starter cells, solution, example submissions and self-check cases."""
