@@ -25,6 +25,7 @@ export function standardChecks(points: StandardCheckPoints): Check[] {
       minMarkdownCells: 3,
       maxCodeCellsInARow: 4,
       microHeadings: COURSE_MICRO_HEADINGS,
+      requireMicroHeadings: true,
       seedNotInNarrative: true,
     }),
     placeholders({ points: points.placeholders, objectives: ['OG-Craft'] }),

@@ -119,6 +119,8 @@ export async function notGradableReport(input: GradeInput, error: NotGradableErr
 
 export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
   const started = Date.now();
+  // Before any tensor exists: tensors made earlier land on the slow pure-JS backend.
+  await initTensorBackend();
   const { assignment } = input;
   const log = input.logger?.child({ assignment: assignment.id, submission: input.submissionId });
 
