@@ -1,0 +1,201 @@
+"""Runs inside the student's kernel: one function call, its value published on IOPub.
+
+The harness never imports this file. It sends its source with every call, executed
+in a fresh namespace (see harness.py `call_code`), with these names bound:
+
+    USER_NS  the notebook's namespace (where the student's functions live)
+    REQUEST  JSON text: {"fn", "args", "arrayType", "maxReturnBytes", "nonce", "mime"}
+
+The result leaves the kernel as one display_data message whose data holds a private
+MIME type: {"nonce", "status": "ok"|"error"|"missing"|"refused", ...}. Arguments are
+decoded afresh for every call, so a function that modifies its inputs in place cannot
+change what a later call receives.
+"""
+import base64
+import json
+import sys
+
+import numpy as np
+
+# dtype name -> little-endian NumPy type; the names of protocol.ts ArrayDtypeSchema.
+WIRE_DTYPES = {
+    'float64': '<f8', 'float32': '<f4', 'float16': '<f2',
+    'int64': '<i8', 'int32': '<i4', 'int16': '<i2', 'int8': 'i1', 'uint8': 'u1', 'bool': '?',
+}
+# Integer types the wire has no name for, widened without loss.
+WIDENED = {'uint16': 'int32', 'uint32': 'int64'}
+MAX_NDIM = 8
+ADVICE = 'return a NumPy array, a list, a number or a torch tensor'
+
+
+class Refused(Exception):
+    """The function returned something the grader does not accept; the message says why."""
+
+
+def describe(value):
+    kind = type(value)
+    module = kind.__module__
+    name = kind.__qualname__ if module in ('builtins', '__main__') else f'{module}.{kind.__qualname__}'
+    return f'<{name}>'
+
+
+def decode_arg(arg, array_type):
+    kind = arg['kind']
+    if kind != 'array':
+        return arg['value']
+    encoded = arg['array']
+    raw = base64.b64decode(encoded['b64'])
+    # .copy(): a writable array of its own, so in-place edits touch nothing shared.
+    array = np.frombuffer(raw, dtype=WIRE_DTYPES[encoded['dtype']]).reshape(encoded['shape']).copy()
+    array = array.astype(array.dtype.newbyteorder('='), copy=False)
+    if array_type == 'torch':
+        import torch
+        return torch.from_numpy(array)
+    return array
+
+
+def checked_dtype(array):
+    """The array with a wire dtype, or Refused."""
+    kind = array.dtype.kind
+    if kind == 'c':
+        raise Refused('returned complex numbers; return real values (for example np.abs(x) or x.real)')
+    if kind == 'O':
+        raise Refused('returned a NumPy array of Python objects (dtype=object), usually a ragged '
+                      'or mixed list; return numbers that form one rectangular array')
+    if kind not in 'fiub':
+        raise Refused(f'returned an array of dtype {array.dtype}; return numbers')
+    name = array.dtype.name
+    if name in WIRE_DTYPES:
+        return array
+    if name in WIDENED:
+        return array.astype(WIDENED[name])
+    if name == 'uint64':
+        if array.size and array.max() > np.iinfo(np.int64).max:
+            raise Refused('returned uint64 values too large for int64')
+        return array.astype(np.int64)
+    if kind == 'f':
+        # longdouble and other wide floats: float64 is what the grader compares in.
+        return array.astype(np.float64)
+    raise Refused(f'returned an array of dtype {array.dtype}; return float64, float32 or int64 values')
+
+
+def tensor_to_array(tensor):
+    import torch
+    t = tensor.detach()
+    if t.is_complex():
+        raise Refused('returned a complex tensor; return real values (for example x.abs())')
+    if t.layout != torch.strided:
+        t = t.to_dense()
+    if t.dtype == torch.bfloat16:
+        t = t.float()
+    return checked_dtype(t.cpu().resolve_conj().resolve_neg().contiguous().numpy())
+
+
+def python_number(value):
+    kind = type(value)
+    if kind is bool:
+        return np.asarray(value, dtype=np.bool_)
+    if kind is float:
+        return np.asarray(value, dtype=np.float64)
+    if not (-2 ** 63 <= value < 2 ** 63):
+        raise Refused('returned an integer too large for int64')
+    return np.asarray(value, dtype=np.int64)
+
+
+def sequence_to_array(items, depth):
+    if depth >= MAX_NDIM:
+        raise Refused(f'returned lists nested deeper than {MAX_NDIM} levels')
+    if not items:
+        return np.zeros((0,), dtype=np.float64)
+    if all(type(item) in (bool, int, float) for item in items):
+        try:
+            return checked_dtype(np.array(items))
+        except OverflowError:
+            raise Refused('returned an integer too large for int64') from None
+    parts = [to_array(item, depth + 1) for item in items]
+    shape = parts[0].shape
+    if any(part.shape != shape for part in parts):
+        raise Refused(f'returned a ragged list (its items have different shapes, e.g. {list(shape)} and '
+                      f'{list(next(p.shape for p in parts if p.shape != shape))}); return one rectangular array')
+    return checked_dtype(np.stack(parts))
+
+
+def to_array(value, depth=0):
+    """The returned value as a plain ndarray with a wire dtype, or Refused with the reason."""
+    kind = type(value)
+    if kind is np.ndarray:
+        return checked_dtype(value)
+    if isinstance(value, np.ndarray):
+        raise Refused(f'returned a {describe(value)}, a subclass of numpy.ndarray; '
+                      'return a plain array, e.g. np.asarray(x)')
+    if isinstance(value, np.generic):
+        return checked_dtype(np.asarray(value))
+    if kind in (bool, int, float):
+        return python_number(value)
+    if kind in (list, tuple):
+        return sequence_to_array(value, depth)
+    torch = sys.modules.get('torch')
+    if torch is not None and isinstance(value, torch.Tensor):
+        if kind is not torch.Tensor:
+            raise Refused(f'returned a {describe(value)}, a subclass of torch.Tensor; '
+                          'return a plain tensor, e.g. x.detach()')
+        return tensor_to_array(value)
+    if value is None and depth == 0:
+        raise Refused(f'returned None (is a return statement missing?); {ADVICE}')
+    holder = 'a list holding ' if depth else ''
+    raise Refused(f'returned {holder}a {describe(value)}; {ADVICE}')
+
+
+def encode(array, max_bytes):
+    if array.ndim > MAX_NDIM:
+        raise Refused(f'returned an array with {array.ndim} dimensions; at most {MAX_NDIM} are accepted')
+    encoded_len = 4 * ((array.nbytes + 2) // 3)
+    if encoded_len > max_bytes:
+        raise Refused(f'returned {array.nbytes} bytes of data ({list(array.shape)} {array.dtype}); '
+                      f'the limit is about {max_bytes * 3 // 4} bytes')
+    little = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder('<'))
+    return {
+        'dtype': array.dtype.name,
+        'shape': [int(d) for d in array.shape],
+        'b64': base64.b64encode(little.tobytes(order='C')).decode('ascii'),
+    }
+
+
+def safe_text(thing):
+    try:
+        return str(thing)[:2000]
+    except BaseException:  # a student's __str__ may raise anything
+        return f'<unprintable {type(thing).__name__}>'
+
+
+def call(request, user_ns):
+    fn = user_ns.get(request['fn'])
+    if fn is None or not callable(fn):
+        return {'status': 'missing'}
+    args = [decode_arg(arg, request['arrayType']) for arg in request['args']]
+    try:
+        value = fn(*args)
+    except KeyboardInterrupt:
+        raise  # the harness interrupted a call past its time limit
+    except BaseException as error:  # SystemExit too: the student's code ended the call
+        return {'status': 'error', 'ename': type(error).__name__, 'evalue': safe_text(error)}
+    try:
+        return {'status': 'ok', 'value': encode(to_array(value), request['maxReturnBytes'])}
+    except Refused as refusal:
+        return {'status': 'refused', 'reason': str(refusal)}
+    except Exception as error:
+        return {'status': 'refused', 'reason': f'the returned {describe(value)} could not be converted: '
+                                               f'{type(error).__name__}: {safe_text(error)}'}
+
+
+def publish(request, result):
+    from IPython.display import publish_display_data
+    publish_display_data({request['mime']: dict(result, nonce=request['nonce'])})
+
+
+def main():
+    request = json.loads(REQUEST)  # noqa: F821 (bound by the harness)
+    publish(request, call(request, USER_NS))  # noqa: F821
+
+
+main()
