@@ -1,0 +1,64 @@
+/**
+ * The temporary folder of one sandbox job: `work/` (the notebook and the submission's
+ * files; the kernel's cwd), `home/` and `tmp/` (the kernel's HOME and TMPDIR).
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix } from 'node:path';
+import { NotGradableError } from '../errors.js';
+import type { SandboxJob } from './sandbox.js';
+
+export interface JobDir {
+  root: string;
+  work: string;
+  home: string;
+  tmp: string;
+}
+
+/** The path, normalised, if it stays inside the folder it is relative to; otherwise throws. */
+export function safeRelativePath(path: string): string {
+  const refuse = (why: string) =>
+    new NotGradableError('UNSAFE_PATH', `the file path ${JSON.stringify(path)} ${why}; rename the file and submit again`);
+  if (path === '' || path.includes('\0')) throw refuse('is empty or contains a NUL character');
+  if (path.includes('\\')) throw refuse('contains a backslash');
+  if (posix.isAbsolute(path)) throw refuse('is absolute');
+  const normal = posix.normalize(path);
+  if (normal === '.' || normal.endsWith('/') || normal.split('/').includes('..')) {
+    throw refuse('leaves its folder or names no file');
+  }
+  return normal;
+}
+
+/** Checks every path first, so a bad one leaves nothing behind on disk. */
+function jobFiles(job: SandboxJob): { path: string; data: Uint8Array }[] {
+  const files = [{ path: safeRelativePath(job.request.notebook), data: job.notebook }];
+  for (const file of job.files) files.push({ path: safeRelativePath(file.path), data: file.data });
+  const seen = new Set<string>();
+  for (const { path } of files) {
+    if (seen.has(path)) throw new NotGradableError('DUPLICATE_PATH', `the submission holds ${path} twice; keep one copy`);
+    seen.add(path);
+  }
+  return files;
+}
+
+export async function createJobDir(job: SandboxJob): Promise<JobDir> {
+  const files = jobFiles(job);
+  const root = await mkdtemp(join(tmpdir(), 'autograder-job-'));
+  const dir: JobDir = { root, work: join(root, 'work'), home: join(root, 'home'), tmp: join(root, 'tmp') };
+  try {
+    await Promise.all([mkdir(dir.work), mkdir(dir.home), mkdir(dir.tmp)]);
+    for (const file of files) {
+      const target = join(dir.work, file.path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, file.data, { flag: 'wx' });
+    }
+  } catch (error) {
+    await removeJobDir(dir);
+    throw error;
+  }
+  return dir;
+}
+
+export async function removeJobDir(dir: JobDir): Promise<void> {
+  await rm(dir.root, { recursive: true, force: true, maxRetries: 2 });
+}
