@@ -24,7 +24,7 @@ const temperatureLimitCases: TestCase[] = [
   { label: 'temperature 1e-3 (close to greedy)', inputs: [f64([10, 5, 2, 9.5]), float(1e-3)] },
   { label: 'temperature 1e-4 on a batch', inputs: [f64([[1, 3, 2], [4, 0, -4]]), float(1e-4)] },
   { label: 'temperature 1e3 (close to uniform)', inputs: [f64([10, 5, 2, 9.5]), float(1e3)] },
-  { label: 'large logits at t = 1', inputs: [f64([1000, 999, 990]), float(1)] },
+  { label: 'large logits at t = 0.5', inputs: [f64([1000, 999, 990]), float(0.5)] },
 ];
 
 const samplingLogits = [2, 1, 0.5, 0, -1, 1.5];

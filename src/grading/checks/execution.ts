@@ -9,7 +9,7 @@ import type { Check, CheckVerdict, CommonCheckOptions, GradingContext } from '..
 import { sandboxFailureText } from '../call-outcome.js';
 
 export interface ExecutionOptions extends CommonCheckOptions {
-  /** Share of the points for the fresh run in the sandbox; the rest is for the stored run. @defaultValue 0.6 */
+  /** Share of the points kept when the fresh run succeeds but the notebook as submitted was not run cleanly. @defaultValue 0.6 */
   freshRunShare?: number;
 }
 
@@ -44,12 +44,16 @@ export function execution(options: ExecutionOptions): Check {
     objectives: options.objectives ?? [],
     calls: () => [],
     grade(ctx: GradingContext): CheckVerdict {
-      const fresh = ctx.run ? freshRunProblems(ctx) : [];
       const stored = analyzeStoredExecution(ctx.notebook).problems;
-      const freshPart = ctx.run ? (fresh.length === 0 ? freshShare : 0) : 0;
-      const storedShare = ctx.run ? 1 - freshShare : 1;
-      const storedPart = stored.length === 0 ? storedShare : 0;
-      const points = options.points * (freshPart + storedPart);
+      // Without a fresh run, the stored run is all there is to judge (report-only assignments).
+      const fresh = ctx.run ? freshRunProblems(ctx) : [];
+      let fraction: number;
+      if (!ctx.run) fraction = stored.length === 0 ? 1 : 0;
+      // Stored outputs prove nothing on their own (starters ship with the instructor's),
+      // so a clean stored run earns nothing when the fresh run fails.
+      else if (fresh.length > 0) fraction = 0;
+      else fraction = stored.length === 0 ? 1 : freshShare;
+      const points = options.points * fraction;
       const lines: string[] = [];
       if (fresh.length) lines.push('Running your notebook fresh, from the top, in the grader:', ...fresh.map((p) => `- ${p}`));
       if (stored.length) lines.push('The notebook as submitted:', ...stored.map((p) => `- ${p}`));
