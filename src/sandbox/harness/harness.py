@@ -30,8 +30,6 @@ import traceback
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep the harness folder (and the image hash over it) clean
-# jupyter_client's kernel-spec lookup imports debugpy, which warns about frozen modules.
-os.environ.setdefault('PYDEVD_DISABLE_FILE_VALIDATION', '1')
 
 from kernel_session import KernelSession, KernelStartError, LaunchSettings
 

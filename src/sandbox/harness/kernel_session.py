@@ -14,6 +14,7 @@ from pathlib import Path
 
 import zmq
 from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpec
 
 POLL_MS = 50
 # How long an interrupted execution may take to stop before the kernel is restarted.
@@ -84,8 +85,17 @@ def kernel_env(settings):
     return env
 
 
+# Fixed rather than looked up: the lookup imports ipykernel and debugpy into the harness
+# (about 0.4 s of every run), and the command line comes from kernel_command anyway.
+KERNEL_SPEC = KernelSpec(argv=[], display_name='Python 3', language='python', interrupt_mode='signal')
+
+
 class _Manager(KernelManager):
     """A KernelManager whose command line comes from `kernel_command`."""
+
+    @property
+    def kernel_spec(self):
+        return KERNEL_SPEC
 
     def format_kernel_cmd(self, extra_arguments=None):
         return kernel_command(self.autograder_settings, os.path.realpath(self.connection_file))
