@@ -176,7 +176,8 @@ describe('values returned by student functions', () => {
   ];
   let run: SandboxRun;
   beforeAll(async () => {
-    run = await runJob(job(cells, calls));
+    // Nothing here should time out: generous limits, so `import torch` on a busy machine passes.
+    run = await runJob(job(cells, calls, { cellTimeoutS: 60, callTimeoutS: 30 }));
   });
 
   it('completes with every code cell reported, markdown cells skipped over', () => {
@@ -348,7 +349,7 @@ describe('jobs the sandbox cannot run as asked', () => {
   });
 
   it('runs a notebook from its own folder, where its code finds the files beside it', async () => {
-    const inFolder = job(['import numpy as np\nweights = np.load("model/weights.npy")\ndef w():\n    return weights'], [call('w')]);
+    const inFolder = job(['import numpy as np\nweights = np.load("model/weights.npy")\ndef w():\n    return weights'], [call('w')], { cellTimeoutS: 60 });
     const withFile = {
       ...inFolder,
       request: { ...inFolder.request, notebook: 'homework/submission.ipynb' },
