@@ -3,12 +3,18 @@
  * Every key has a default; `loadConfig(env)` is pure so tests can build their own.
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
 
 /** Debian's python3 has numpy, nbclient, ipykernel and torch; the pyenv one on PATH does not. */
 function defaultPython(): string {
   return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+}
+
+/** Host names may hold characters a Redis key or Docker label of ours does not take. */
+function defaultWorkerId(): string {
+  return hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 120) || 'worker';
 }
 
 const int = () => z.coerce.number().int();
@@ -65,6 +71,21 @@ export const ConfigSchema = z.object({
   workerToken: z.string().default(''),
   /** Jobs one worker grades at once. @defaultValue 1 */
   workerConcurrency: int().positive().default(1),
+  /**
+   * Names a worker in heartbeats and on its sandbox containers. Stable across restarts, so a
+   * restarted worker removes its own leftover containers; give each worker sharing one
+   * Docker engine its own. @defaultValue the host name
+   */
+  workerId: z.string().regex(/^[A-Za-z0-9._-]{1,120}$/, 'letters, digits, dot, dash and underscore').default(defaultWorkerId),
+  /** Whether a worker takes GPU assignments (queue `grading-gpu`); auto: when an NVIDIA device is present. @defaultValue auto */
+  workerGpu: z.enum(['auto', 'yes', 'no']).default('auto'),
+  /**
+   * How long a worker's claim on a job lasts without renewal (renewed at half this). A killed
+   * worker's job is picked up by another worker after one to two times this. @defaultValue 30000 (ms)
+   */
+  workerLockMs: int().min(1000).default(30_000),
+  /** On SIGTERM, how long running jobs may go on before they are handed back to the queue. @defaultValue 60 (s) */
+  workerShutdownGraceS: z.coerce.number().nonnegative().default(60),
   /** @defaultValue info */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** production / development. In production the process sandbox needs allowProcessSandbox. */
@@ -88,6 +109,10 @@ const ENV_KEYS = {
   API_URL: 'apiUrl',
   WORKER_TOKEN: 'workerToken',
   WORKER_CONCURRENCY: 'workerConcurrency',
+  WORKER_ID: 'workerId',
+  WORKER_GPU: 'workerGpu',
+  WORKER_LOCK_MS: 'workerLockMs',
+  WORKER_SHUTDOWN_GRACE_S: 'workerShutdownGraceS',
   LOG_LEVEL: 'logLevel',
   NODE_ENV: 'environment',
 } as const satisfies Record<string, keyof Config>;

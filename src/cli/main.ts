@@ -9,6 +9,7 @@ import { createLogger } from '../logger.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { gradeCommand } from './grade-command.js';
 import { sandboxBuildCommand } from './sandbox-command.js';
+import { registerServiceCommands } from './service-commands.js';
 
 async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
@@ -55,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
     .action(async () => {
       exitCode = await sandboxBuildCommand(config, logger);
     });
+
+  registerServiceCommands(program, config, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync(argv);

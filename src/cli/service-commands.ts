@@ -1,0 +1,74 @@
+/**
+ * The commands of the grading service: serve, worker, tokens, submit, status, regrade.
+ * Registered on the `autograder` program by main.ts.
+ */
+import { Option, type Command } from 'commander';
+import type { Config } from '../config.js';
+import { createLogger } from '../logger.js';
+import { serveCommand } from './serve-command.js';
+import { regradeCommand, statusCommand, submitCommand } from './submit-command.js';
+import { tokensCreateCommand } from './tokens-command.js';
+import { workerCommand } from './worker-command.js';
+
+/** Long-running commands log what they do; one-shot ones only warnings. */
+const serviceLogger = () => createLogger(process.env.LOG_LEVEL ?? 'info');
+const quietLogger = () => createLogger(process.env.LOG_LEVEL ?? 'warn');
+
+const apiOption = () => new Option('--api <url>', 'the grading service (default: API_URL or http://127.0.0.1:3000)');
+const tokenOption = () => new Option('--token <token>', 'your API token (default: AUTOGRADER_TOKEN)');
+const waitOption = () => new Option('--wait <seconds>', 'how long to wait for the grade; 0 returns at once').default('600');
+
+export function registerServiceCommands(program: Command, config: Config, setExitCode: (code: number) => void): void {
+  program
+    .command('serve')
+    .description('run the API and a worker in this process (SQLite under DATA_DIR, Redis at REDIS_URL)')
+    .option('-p, --port <port>', 'port to listen on; 0 picks a free one (default: PORT or 3000)')
+    .option('--host <address>', 'address to listen on; 0.0.0.0 serves other machines', '127.0.0.1')
+    .option('--no-worker', 'run the API only; workers run elsewhere (`autograder worker`)')
+    .action(async (options) => setExitCode(await serveCommand(options, config, serviceLogger())));
+
+  program
+    .command('worker')
+    .description('grade jobs from the queue (needs REDIS_URL, API_URL and WORKER_TOKEN; no database)')
+    .action(async () => setExitCode(await workerCommand(config, serviceLogger())));
+
+  program
+    .command('tokens')
+    .description('manage API tokens (works on the database: run it where the server runs)')
+    .command('create')
+    .description('create a user with a token; the token is the last line printed')
+    .addOption(new Option('--role <role>', 'what the token may do').choices(['student', 'instructor', 'lms', 'worker', 'admin']).makeOptionMandatory())
+    .requiredOption('--name <name>', "the person's or machine's name")
+    .option('--student <id>', 'student number (a second token for the same number goes to the same user)')
+    .action(async (options) => setExitCode(await tokensCreateCommand(options, config, quietLogger())));
+
+  program
+    .command('submit')
+    .description('upload a notebook (or .zip) to the grading service, wait for the grade, print the report')
+    .argument('<file>', 'the submission')
+    .requiredOption('-a, --assignment <id>', 'assignment id')
+    .addOption(apiOption())
+    .addOption(tokenOption())
+    .addOption(waitOption())
+    .option('--json', 'print the submission with its report as JSON')
+    .action(async (file: string, options) => setExitCode(await submitCommand(file, options, config)));
+
+  program
+    .command('status')
+    .description("show a submission's status and report")
+    .argument('<submission-id>')
+    .addOption(apiOption())
+    .addOption(tokenOption())
+    .option('--json', 'as JSON')
+    .action(async (id: string, options) => setExitCode(await statusCommand(id, options, config)));
+
+  program
+    .command('regrade')
+    .description('grade a submission again (instructor); waits for the new grade')
+    .argument('<submission-id>')
+    .addOption(apiOption())
+    .addOption(tokenOption())
+    .addOption(waitOption())
+    .option('--json', 'as JSON')
+    .action(async (id: string, options) => setExitCode(await regradeCommand(id, options, config)));
+}
