@@ -1,0 +1,23 @@
+/**
+ * What every route needs, built once by createApp.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { GradingQueues } from '../queue/grading.js';
+import type { BlobStore } from '../store/blobs.js';
+import type { Store } from '../store/store.js';
+import type { UnpackLimits } from '../submission/limits.js';
+import type { AssignmentCatalogue } from './catalogue.js';
+import type { ServiceMetrics } from './metrics.js';
+
+export interface ApiContext {
+  store: Store;
+  blobs: BlobStore;
+  queues: GradingQueues;
+  redis: Redis;
+  logger: Logger;
+  catalogue: AssignmentCatalogue;
+  metrics: ServiceMetrics;
+  uploadLimits: UnpackLimits;
+  now: () => Date;
+}

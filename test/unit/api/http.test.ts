@@ -1,0 +1,82 @@
+import type { Request } from 'express';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { toCsv } from '../../../src/api/csv.js';
+import { HttpError, toHttpError } from '../../../src/api/http-error.js';
+import { parseRequest } from '../../../src/api/validate.js';
+import { GraderError, NotGradableError, PlatformError, UsageError } from '../../../src/errors.js';
+
+describe('toHttpError', () => {
+  const status = (e: unknown) => toHttpError(e).error.status;
+
+  it('maps the typed errors onto statuses', () => {
+    expect(status(new NotGradableError('TOO_LARGE', 'big'))).toBe(413);
+    expect(status(new NotGradableError('UNSUPPORTED_TYPE', 'pdf'))).toBe(415);
+    expect(status(new NotGradableError('ZIP_BOMB', 'bomb'))).toBe(422);
+    expect(status(new UsageError('SUBMISSION_NOT_FOUND', 'no'))).toBe(404);
+    expect(status(new UsageError('UNKNOWN_ASSIGNMENT', 'no'))).toBe(404);
+    expect(status(new UsageError('REPORT_MISMATCH', 'other'))).toBe(422);
+    expect(status(new UsageError('STUDENT_ID_TAKEN', 'dup'))).toBe(409);
+    expect(status(new HttpError(429, 'TOO_MANY_SUBMISSIONS', 'wait'))).toBe(429);
+  });
+
+  it('passes student and usage messages through, and hides platform and unknown internals', () => {
+    const student = toHttpError(new NotGradableError('NOT_A_NOTEBOOK', 'hw.ipynb is not a Jupyter notebook'));
+    expect(student).toMatchObject({ internal: false, error: { code: 'NOT_A_NOTEBOOK', detail: 'hw.ipynb is not a Jupyter notebook' } });
+
+    const platform = toHttpError(new PlatformError('DATABASE_ERROR', 'store.createSubmission failed on postgres://db.internal/prod: timeout'));
+    expect(platform).toMatchObject({ internal: true, error: { status: 503, code: 'DATABASE_ERROR' } });
+    expect(platform.error.detail).not.toMatch(/db\.internal/);
+    expect(platform.error.extra.headers).toEqual({ 'Retry-After': '30' });
+
+    const grader = toHttpError(new GraderError('BAD_STARTER', '/srv/graders/u05/starter.ipynb missing'));
+    expect(grader).toMatchObject({ internal: true, error: { status: 500 } });
+    expect(grader.error.detail).not.toMatch(/srv/);
+
+    const unknown = toHttpError(new TypeError("Cannot read properties of undefined (reading 'x')"));
+    expect(unknown).toMatchObject({ internal: true, error: { status: 500, code: 'INTERNAL', detail: 'an unexpected error occurred; it has been logged' } });
+  });
+});
+
+describe('parseRequest', () => {
+  const req = (parts: Partial<Pick<Request, 'params' | 'query' | 'body'>>) => ({ params: {}, query: {}, body: undefined, ...parts }) as Request;
+
+  it('returns the parsed parts', () => {
+    const parsed = parseRequest(req({ params: { id: 'a1' }, query: { n: '3' } }), {
+      params: z.object({ id: z.string() }),
+      query: z.object({ n: z.coerce.number() }),
+    });
+    expect(parsed).toEqual({ params: { id: 'a1' }, query: { n: 3 }, body: undefined });
+  });
+
+  it('throws one 400 naming every bad field', () => {
+    let thrown: unknown;
+    try {
+      parseRequest(req({ params: { id: '' }, body: { n: 'x' } }), { params: z.object({ id: z.string().min(1) }), body: z.object({ n: z.number(), m: z.string() }) });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(HttpError);
+    const error = thrown as HttpError;
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.detail.split('; ').map((p) => p.split(':')[0])).toEqual(['params.id', 'body.n', 'body.m']);
+  });
+});
+
+describe('toCsv', () => {
+  it('quotes what needs quoting and defuses formulas', () => {
+    const csv = toCsv(
+      [
+        { name: 'Ada, L.', note: 'said "hi"', score: 7.5 },
+        { name: '=HYPERLINK("x")', note: null, score: -1 },
+      ],
+      [
+        ['name', (r) => r.name],
+        ['note', (r) => r.note],
+        ['score', (r) => r.score],
+      ],
+    );
+    expect(csv).toBe('name,note,score\r\n"Ada, L.","said ""hi""",7.5\r\n"\'=HYPERLINK(""x"")",,-1\r\n');
+  });
+});
