@@ -66,7 +66,7 @@ export default defineAssignment({
       cases: [
         { label: 'uniform log-probabilities over 50 tokens', inputs: [f64(new Array(10).fill(-Math.log(50)))] },
         { label: '20 token log-probabilities', inputs: [f64(rng.vector(20, () => r4(-rng.uniform(0.05, 6))))] },
-        { label: 'a single token', inputs: [f64([-2.5])] },
+        { label: 'three tokens', inputs: [f64([-2.5, -0.125, -4])] },
       ],
       points: 2,
       objectives: ['TM-LanguageModels'],
