@@ -203,6 +203,8 @@ export interface StartApiOptions {
   /** @defaultValue {@link REDIS_URL} */
   redisUrl?: string;
   uploadLimits?: UnpackLimitsInput;
+  /** @defaultValue {@link testAssignments}; `builtin` serves the real graders/ catalogue */
+  assignments?: readonly AssignmentDefinition[] | 'builtin';
 }
 
 export async function startApi(options: StartApiOptions): Promise<RunningApi> {
@@ -217,7 +219,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     queues,
     redis: queues.redis,
     logger: rootLogger,
-    assignments: testAssignments(),
+    ...(options.assignments === 'builtin' ? {} : { assignments: options.assignments ?? testAssignments() }),
     uploadLimits: options.uploadLimits,
   });
   const server: Server = await new Promise((resolve) => {

@@ -4,6 +4,8 @@
  * health, metrics and the OpenAPI document.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gradeJobId } from '../../src/queue/grading.js';
 import { clearWorkerHeartbeat, writeWorkerHeartbeat } from '../../src/queue/heartbeats.js';
@@ -26,6 +28,7 @@ import {
   type RunningApi,
   type StoreBackend,
 } from '../helpers/api-service.js';
+import { graderDir } from '../../graders/common/paths.js';
 import { buildZip } from '../unit/submission/helpers/zip-writer.js';
 
 const redisProblem = await probeRedis();
@@ -531,6 +534,30 @@ for (const [name, backend, available] of backends) {
           expect((await down.store.getSubmission(body.id))?.enqueuedAt).not.toBeNull();
         } finally {
           await down.close();
+        }
+      });
+    });
+
+    describe('the built-in catalogue', () => {
+      it('lists the graders/ assignments and accepts an example submission for one', async () => {
+        const builtin = await startApi({ backend, prefix: `${prefix}-builtin`, assignments: 'builtin' });
+        try {
+          const listed = await call(builtin.url, 'GET', '/api/assignments', { token: builtin.tokens.instructor });
+          expect(listed.status).toBe(200);
+          const ids = listed.body.assignments.map((a: { id: string }) => a.id);
+          expect(ids).toEqual(expect.arrayContaining(['u05-softmax', 'u06-heads', 'u07-embeddings', 'u08-sampling']));
+          const u05 = listed.body.assignments.find((a: { id: string }) => a.id === 'u05-softmax');
+          expect(u05.checks.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(['softmax.reference', 'cross_entropy.reference']));
+          expect(u05.maxScore).toBe(u05.checks.reduce((sum: number, c: { maxPoints: number }) => sum + c.maxPoints, 0));
+
+          const bytes = readFileSync(join(graderDir('u05-softmax'), 'examples', 'correct.ipynb'));
+          const response = await upload(builtin.url, 'u05-softmax', { token: builtin.tokens.student, bytes, name: 'correct.ipynb' });
+          expect(response.status).toBe(202);
+          const { id } = await response.json();
+          expect((await builtin.store.getAssignment('u05-softmax'))?.version).toMatch(/^[0-9a-f]{16}$/);
+          expect(await builtin.queues.cpu.getJob(gradeJobId(id, 0))).toBeDefined();
+        } finally {
+          await builtin.close();
         }
       });
     });
