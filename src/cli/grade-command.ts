@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { getAssignment } from '../../graders/index.js';
 import type { Config } from '../config.js';
-import { UsageError } from '../errors.js';
-import { gradeSubmission } from '../grading/engine.js';
+import { NotGradableError, UsageError } from '../errors.js';
+import { gradeSubmission, notGradableReport } from '../grading/engine.js';
 import { toGradescope } from '../grading/gradescope.js';
 import type { GradeReport } from '../grading/report.js';
 import type { Logger } from '../logger.js';
@@ -39,7 +39,18 @@ export async function gradeCommand(file: string, options: GradeCommandOptions, c
   const format = options.format ?? (options.json ? 'json' : 'text');
   const assignment = getAssignment(options.assignment);
   const bytes = await readSubmission(file);
-  const upload = await unpackUpload(basename(file), bytes);
+  let upload: Awaited<ReturnType<typeof unpackUpload>>;
+  try {
+    upload = await unpackUpload(basename(file), bytes);
+  } catch (e) {
+    if (!(e instanceof NotGradableError)) throw e;
+    const report = await notGradableReport(
+      { assignment, notebook: { name: basename(file), bytes }, sandbox: undefined, limits: config.sandboxLimits },
+      e,
+    );
+    process.stdout.write(renderReport(report, format));
+    return ExitCode.notGradable;
+  }
   const sandbox = assignment.execute
     ? await createSandbox({ ...config, sandbox: options.sandbox ?? config.sandbox }, logger)
     : undefined;
@@ -54,7 +65,6 @@ export async function gradeCommand(file: string, options: GradeCommandOptions, c
       logger,
     });
     process.stdout.write(renderReport(report, format));
-    if (!report.gradable && format === 'text') return ExitCode.notGradable;
     return report.gradable ? ExitCode.ok : ExitCode.notGradable;
   } finally {
     await sandbox?.close();
