@@ -2,6 +2,7 @@
  * A Sandbox runs a notebook and function calls through the harness and returns data.
  * It decides nothing: scores are computed outside by src/grading.
  */
+import type { SandboxLimits } from '../config.js';
 import type { HarnessRequest, HarnessResponse } from './protocol.js';
 
 export type SandboxKind = 'process' | 'docker';
@@ -20,6 +21,8 @@ export interface SandboxJob {
   request: HarnessRequest;
   /** The assignment needs a GPU. */
   gpu: boolean;
+  /** Overrides of the configured sandbox limits for this job (memory, CPUs, PIDs, sizes). */
+  limits?: Partial<SandboxLimits>;
 }
 
 /**

@@ -1,0 +1,57 @@
+/**
+ * The job's files as one tar archive for `putArchive`: the notebook at the path the
+ * request names, the submission's other files beside it. Owned by root and read-only
+ * to everyone in the container, so student code can read its files but not swap the
+ * notebook the harness reads.
+ */
+import { posix } from 'node:path';
+import { pack } from 'tar-stream';
+import { UsageError } from '../../errors.js';
+import type { SandboxJob } from '../sandbox.js';
+
+const FILE_MODE = 0o644;
+const DIR_MODE = 0o755;
+
+/** A relative path that stays inside the work directory, normalised; throws otherwise. */
+export function safeRelativePath(path: string): string {
+  const normal = posix.normalize(path.replace(/\\/g, '/'));
+  if (
+    path.length === 0 || path.includes('\0') || posix.isAbsolute(normal) ||
+    normal === '.' || normal === '..' || normal.startsWith('../')
+  ) {
+    throw new UsageError('BAD_SANDBOX_PATH', `sandbox file path ${JSON.stringify(path)} must be relative and stay inside the work directory`);
+  }
+  return normal;
+}
+
+export interface JobArchive {
+  tar: Buffer;
+  /** Bytes of file content, for sizing the work directory. */
+  contentBytes: number;
+}
+
+export async function jobArchive(job: SandboxJob): Promise<JobArchive> {
+  const files = [
+    { path: safeRelativePath(job.request.notebook), data: job.notebook },
+    ...job.files.map((f) => ({ path: safeRelativePath(f.path), data: f.data })),
+  ];
+  const seen = new Set<string>();
+  const dirs = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.path)) throw new UsageError('BAD_SANDBOX_PATH', `sandbox file ${f.path} is given twice`);
+    seen.add(f.path);
+    for (let d = posix.dirname(f.path); d !== '.'; d = posix.dirname(d)) dirs.add(d);
+  }
+  const archive = pack();
+  const mtime = new Date(0);
+  for (const dir of [...dirs].sort()) {
+    archive.entry({ name: `${dir}/`, type: 'directory', mode: DIR_MODE, uid: 0, gid: 0, mtime });
+  }
+  for (const f of files) {
+    archive.entry({ name: f.path, type: 'file', mode: FILE_MODE, uid: 0, gid: 0, mtime }, Buffer.from(f.data));
+  }
+  archive.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of archive) chunks.push(chunk as Buffer);
+  return { tar: Buffer.concat(chunks), contentBytes: files.reduce((n, f) => n + f.data.byteLength, 0) };
+}

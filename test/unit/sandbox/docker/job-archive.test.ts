@@ -1,0 +1,56 @@
+import { extract } from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import { jobArchive, safeRelativePath } from '../../../../src/sandbox/docker/job-archive.js';
+import { jobFor, notebookJson } from '../../../helpers/sandbox-jobs.js';
+
+async function entries(tar: Buffer): Promise<{ name: string; type: string; mode: number; uid: number; body: string }[]> {
+  const out: { name: string; type: string; mode: number; uid: number; body: string }[] = [];
+  const reader = extract();
+  reader.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: unknown) => {
+      chunks.push(c as Buffer);
+    });
+    stream.on('end', () => {
+      out.push({ name: header.name, type: header.type ?? 'file', mode: header.mode ?? 0, uid: header.uid ?? -1, body: Buffer.concat(chunks).toString() });
+      next();
+    });
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    reader.on('finish', () => resolve());
+    reader.on('error', reject);
+  });
+  reader.end(tar);
+  await done;
+  return out;
+}
+
+describe('safeRelativePath', () => {
+  it.each(['../x', 'a/../../x', '/etc/passwd', '', '.', 'a\0b', '..\\x'])('refuses %j', (path) => {
+    expect(() => safeRelativePath(path)).toThrow(/must be relative and stay inside the work directory/);
+  });
+
+  it('normalises paths that stay inside', () => {
+    expect(safeRelativePath('./models/../models/m.pt')).toBe('models/m.pt');
+  });
+});
+
+describe('jobArchive', () => {
+  it('holds the notebook and the files, root-owned and read-only, with their folders', async () => {
+    const job = { ...jobFor(notebookJson(['x = 1'])), files: [{ path: 'models/m.pt', data: new Uint8Array([1, 2, 3]) }] };
+    const archive = await jobArchive(job);
+    const got = await entries(archive.tar);
+    expect(got.map((e) => [e.name, e.type, e.mode, e.uid])).toEqual([
+      ['models/', 'directory', 0o755, 0],
+      ['submission.ipynb', 'file', 0o644, 0],
+      ['models/m.pt', 'file', 0o644, 0],
+    ]);
+    expect(JSON.parse(got[1]!.body).cells[0].source).toBe('x = 1');
+    expect(archive.contentBytes).toBe(job.notebook.byteLength + 3);
+  });
+
+  it('refuses a file given twice', async () => {
+    const job = { ...jobFor(notebookJson([])), files: [{ path: 'submission.ipynb', data: new Uint8Array() }] };
+    await expect(jobArchive(job)).rejects.toThrow(/given twice/);
+  });
+});
