@@ -21,13 +21,13 @@ const ranOutOfOrder: Notebook = {
 const check = execution({ points: 2 });
 
 describe('execution check', () => {
-  it('gives full points when the stored and the fresh run are both clean', () => {
-    const verdict = check.grade(contextWith([], [{ index: 1, status: 'ok', ms: 1 }, { index: 2, status: 'ok', ms: 1 }], ranCleanly));
+  it('gives full points when the stored and the fresh run are both clean', async () => {
+    const verdict = await check.grade(contextWith([], [{ index: 1, status: 'ok', ms: 1 }, { index: 2, status: 'ok', ms: 1 }], ranCleanly));
     expect(verdict).toMatchObject({ points: 2 });
   });
 
-  it('gives nothing for clean stale outputs when the fresh run fails', () => {
-    const verdict = check.grade(contextWith([], [
+  it('gives nothing for clean stale outputs when the fresh run fails', async () => {
+    const verdict = await check.grade(contextWith([], [
       { index: 1, status: 'ok', ms: 1 },
       { index: 2, status: 'error', ename: 'TypeError', evalue: "unsupported operand type(s) for /: 'ellipsis' and 'int'", ms: 1 },
     ], ranCleanly));
@@ -36,8 +36,8 @@ describe('execution check', () => {
     expect(verdict.feedback).toMatch(/Restart and Run All/);
   });
 
-  it('names interrupted and crashed cells', () => {
-    const verdict = check.grade(contextWith([], [
+  it('names interrupted and crashed cells', async () => {
+    const verdict = await check.grade(contextWith([], [
       { index: 1, status: 'timeout', ms: 3000 },
       { index: 2, status: 'kernel_died', ms: 1 },
     ], ranCleanly));
@@ -45,8 +45,8 @@ describe('execution check', () => {
     expect(verdict.feedback).toMatch(/Cell 3 stopped the Python kernel/);
   });
 
-  it('keeps part of the points when only the stored run was out of order', () => {
-    const verdict = check.grade(contextWith([], [{ index: 1, status: 'ok', ms: 1 }, { index: 2, status: 'ok', ms: 1 }], ranOutOfOrder));
+  it('keeps part of the points when only the stored run was out of order', async () => {
+    const verdict = await check.grade(contextWith([], [{ index: 1, status: 'ok', ms: 1 }, { index: 2, status: 'ok', ms: 1 }], ranOutOfOrder));
     expect(verdict.points).toBeCloseTo(1.2);
     expect(verdict.feedback).toMatch(/as submitted/);
   });
