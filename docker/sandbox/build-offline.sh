@@ -52,7 +52,7 @@ if ! docker image inspect "$base" >/dev/null 2>&1; then
     mkdir -p "$cache"
     work=$(mktemp -d "$cache/rootfs.XXXXXX")
     trap 'rm -rf "$work"' EXIT
-    log "debootstrap $SANDBOX_SUITE from $mirror (about a minute, longer with torch)"
+    log "debootstrap $SANDBOX_SUITE from $mirror (2-5 minutes: torch and its libraries are most of it)"
     debootstrap --variant=minbase --components=main \
       --include="$(sandbox_packages | paste -sd, -)" \
       "$SANDBOX_SUITE" "$work/rootfs" "$mirror" >&2

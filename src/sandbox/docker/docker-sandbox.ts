@@ -111,7 +111,7 @@ export class DockerSandbox implements Sandbox {
         ?? await this.launch(ctx.limits, ctx.job.gpu, jobInputMb, false);
       ctx.log.debug({ container: short(ctx.container.id) }, 'sandbox container ready');
       await copyJobFiles(ctx);
-      await sendRequest(ctx);
+      sendRequest(ctx);
       await awaitExit(ctx);
       return await collectResult(ctx);
     } catch (e) {

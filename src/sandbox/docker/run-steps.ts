@@ -103,18 +103,14 @@ export async function copyJobFiles(ctx: RunContext): Promise<void> {
   }
 }
 
-export async function sendRequest(ctx: RunContext): Promise<void> {
+export function sendRequest(ctx: RunContext): void {
   const container = requireContainer(ctx);
   container.stdout.setLimit(ctx.limits.maxResponseBytes);
-  const text = JSON.stringify(ctx.job.request);
-  await new Promise<void>((resolve) => {
-    // Errors (the container is gone) surface through awaitExit/collectResult, not here.
-    container.stdin.write(text, () => {
-      container.stdin.end();
-      ctx.log.debug({ container: short(container.id) }, 'sandbox request sent');
-      resolve();
-    });
-  });
+  // Not awaited: a container that is gone never acknowledges the write, and awaitExit
+  // (with its deadline) is what waits for the harness anyway. Write errors are logged
+  // by the listener launchContainer attached.
+  container.stdin.end(JSON.stringify(ctx.job.request));
+  ctx.log.debug({ container: short(container.id) }, 'sandbox request sent');
 }
 
 /** Waits for the container to stop by itself, or stops it: deadline, output cap, abort. */
