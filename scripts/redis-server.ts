@@ -40,7 +40,7 @@ export interface LocalRedis {
   readonly port: number;
   /** Stops the server (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
-  /** Starts it again on the same port (empty: nothing was saved). */
+  /** Starts it again on the same port (empty: nothing was saved); a no-op while it runs. */
   start(): Promise<void>;
 }
 
@@ -50,6 +50,7 @@ export async function startLocalRedis(port?: number): Promise<LocalRedis> {
   let child: ChildProcess | undefined;
 
   const start = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) return;
     const proc = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     child = proc;
     const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`redis-server on port ${chosen} exited with ${code} at start`))));

@@ -112,7 +112,8 @@ describe.skipIf(!(pythonOk && redisServerOk))('Redis stopped during an upload', 
     running = await startService(sqliteBackend, redis.url, { reconcileIntervalMs: 500 });
   });
   afterAll(async () => {
-    await redis?.start().catch(() => undefined /* already running */);
+    // A failed test may have left Redis stopped; the queues are removed through it.
+    await redis?.start();
     await running?.destroy();
     await redis?.stop();
   });
