@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { Config } from '../src/config.js';
 import { coerceError } from '../src/errors.js';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
+import { resolveSandboxImage } from '../src/sandbox/image.js';
 import { dockerEngineStatus } from '../src/sandbox/select.js';
 
 export interface SandboxHealth {
@@ -23,11 +24,14 @@ const PYTHON_PROBE_EVERY_MS = 60_000;
 
 export function sandboxHealthProbe(sandbox: Sandbox, config: Pick<Config, 'dockerSocket' | 'sandboxImage' | 'python'>): () => Promise<SandboxHealth> {
   if (sandbox.kind === 'docker') {
+    // Computing the image tag hashes the image's inputs: once is enough, as for the sandbox.
+    let image: string | undefined;
     return async () => {
       // DockerSandbox sets this when a run outlived its watchdog: the engine hangs.
       const unhealthy = (sandbox as { unhealthy?: unknown }).unhealthy;
       if (typeof unhealthy === 'string') return { ok: false, detail: unhealthy };
-      const status = await dockerEngineStatus(config);
+      image ??= await resolveSandboxImage(config);
+      const status = await dockerEngineStatus({ ...config, sandboxImage: image });
       return status.ok ? { ok: true } : { ok: false, detail: status.why };
     };
   }
