@@ -27,7 +27,12 @@ export interface BootstrapTokens {
   adminToken: string | undefined;
   /** True when the admin token was created by this start and must be shown to the operator. */
   adminTokenIsNew: boolean;
+  /** For workers on other machines; created (and to be shown) at first start only. */
+  remoteWorkerToken: string | undefined;
+  /** The in-process worker's token: the one from the environment, or one for this run only. */
   workerToken: string;
+  /** True when `workerToken` was made for this run; revoke it when the run ends. */
+  workerTokenIsEphemeral: boolean;
 }
 
 export interface BootstrapOptions {
@@ -50,6 +55,7 @@ export async function bootstrapTokens(options: BootstrapOptions): Promise<Bootst
   }
   let adminToken = options.adminToken;
   let adminTokenIsNew = false;
+  let remoteWorkerToken: string | undefined;
   if (!known) {
     const admin = await store.createUser({ role: 'admin', name: 'admin' });
     const worker = await store.createUser({ role: 'worker', name: 'embedded worker' });
@@ -57,12 +63,14 @@ export async function bootstrapTokens(options: BootstrapOptions): Promise<Bootst
     if (!adminToken) {
       adminToken = await store.createToken(admin.id);
       adminTokenIsNew = true;
+      remoteWorkerToken = await store.createToken(worker.id);
     }
     await writeBootstrapFile(options.dataDir, known);
   }
-  // The in-process worker's token lives only in this process's memory; a fresh one per start.
-  const workerToken = options.workerToken || (await store.createToken(known.workerUserId));
-  return { adminToken, adminTokenIsNew, workerToken };
+  if (options.workerToken) return { adminToken, adminTokenIsNew, remoteWorkerToken, workerToken: options.workerToken, workerTokenIsEphemeral: false };
+  // Lives only in this process's memory and is revoked when the service stops.
+  const workerToken = await store.createToken(known.workerUserId);
+  return { adminToken, adminTokenIsNew, remoteWorkerToken, workerToken, workerTokenIsEphemeral: true };
 }
 
 async function expectRole(store: Store, token: string, roles: readonly Role[], variable: string): Promise<void> {

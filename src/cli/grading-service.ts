@@ -46,6 +46,9 @@ export interface GradingService {
   /** Created at this (first) start, or the one given; undefined on later starts. */
   readonly adminToken: string | undefined;
   readonly adminTokenIsNew: boolean;
+  /** For workers on other machines; created at first start only (show it then). */
+  readonly remoteWorkerToken: string | undefined;
+  /** The in-process worker's token (revoked at close unless it came from WORKER_TOKEN). */
   readonly workerToken: string;
   readonly store: Store;
   readonly queues: GradingQueues;
@@ -68,6 +71,7 @@ export async function startGradingService(options: GradingServiceOptions): Promi
       adminToken: options.adminToken ?? process.env.AUTOGRADER_ADMIN_TOKEN,
       workerToken: config.workerToken || undefined,
     });
+    if (tokens.workerTokenIsEphemeral) cleanup.unshift(() => store.revokeToken(tokens.workerToken));
     const queues = createGradingQueues(config.redisUrl, { prefix: options.prefix, logger });
     cleanup.unshift(() => queues.close());
     await waitForRedis(queues.redis).catch((e: unknown) => {
@@ -114,6 +118,7 @@ export async function startGradingService(options: GradingServiceOptions): Promi
       port,
       adminToken: tokens.adminToken,
       adminTokenIsNew: tokens.adminTokenIsNew,
+      remoteWorkerToken: tokens.remoteWorkerToken,
       workerToken: tokens.workerToken,
       store,
       queues,
