@@ -140,7 +140,7 @@ export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
   if (assignment.execute) {
     if (!input.sandbox) throw new GraderError('NO_SANDBOX', `assignment ${assignment.id} executes notebooks but no sandbox was given`);
     run = await input.sandbox.run(
-      { notebook: input.notebook.bytes, files: input.files ?? [], request: harnessRequest(calls, limits), gpu: assignment.gpu },
+      { notebook: input.notebook.bytes, files: input.files ?? [], request: harnessRequest(calls, limits), gpu: assignment.gpu, limits },
       input.signal,
     );
     log?.debug({ outcome: run.outcome, wallMs: run.wallMs }, 'sandbox run finished');

@@ -64,10 +64,9 @@ const ATTACKS: Attack[] = [
     check: () => expect(existsSync('/etc/autograder-pwned')).toBe(false),
   },
   {
-    // 300 MB through print, sys.stderr and raw fds 1 and 2. The output queued on its way to
-    // the harness may take more memory than the container has: then the kernel (or, when it
-    // queued in the harness, the whole run) is killed for memory. It never reaches the response.
-    fixture: 'huge-output', attackCell: ['ok', 'timeout', 'kernel_died'], outcomes: ['completed', 'oom'], softmaxSurvives: true,
+    // 300 MB through print, sys.stderr and raw fds 1 and 2. The harness drops messages too
+    // large to hold and fails the cell with OutputLimitExceeded; the run itself completes.
+    fixture: 'huge-output', attackCell: ['error', 'timeout', 'kernel_died'], softmaxSurvives: true,
   },
   { fixture: 'docker-socket', attackCell: ['error'], softmaxSurvives: true },
   { fixture: 'kill-own-kernel', attackCell: ['kernel_died'], softmaxSurvives: true },

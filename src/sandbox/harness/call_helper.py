@@ -1,13 +1,14 @@
-"""Runs inside the student's kernel: one function call, its value published on IOPub.
+"""Runs inside the student's kernel: one function call, its value left for the harness.
 
 The harness never imports this file. It sends its source with every call, executed
 in a fresh namespace (see harness.py `call_code`), with these names bound:
 
     USER_NS  the notebook's namespace (where the student's functions live)
-    REQUEST  JSON text: {"fn", "args", "arrayType", "maxReturnBytes", "nonce", "mime"}
+    REQUEST  JSON text: {"fn", "args", "arrayType", "maxReturnBytes", "nonce"}
 
-The result leaves the kernel as one display_data message whose data holds a private
-MIME type: {"nonce", "status": "ok"|"error"|"missing"|"refused", ...}. Arguments are
+The result leaves the kernel as a JSON string {"nonce", "status": "ok"|"error"|"missing"|
+"refused", ...} that the harness's user expression takes (and removes) from `sys` in the
+execute_reply, on the shell channel, so output the notebook floods iopub with cannot hide it. Arguments are
 decoded afresh for every call, so a function that modifies its inputs in place cannot
 change what a later call receives.
 """
@@ -189,8 +190,7 @@ def call(request, user_ns):
 
 
 def publish(request, result):
-    from IPython.display import publish_display_data
-    publish_display_data({request['mime']: dict(result, nonce=request['nonce'])})
+    sys._autograder_call_result = json.dumps(dict(result, nonce=request['nonce']))
 
 
 def main():

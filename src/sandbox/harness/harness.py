@@ -31,10 +31,12 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True  # keep the harness folder (and the image hash over it) clean
 
-from kernel_session import KernelSession, KernelStartError, LaunchSettings
+from kernel_session import MAX_CELL_OUTPUT_BYTES, KernelSession, KernelStartError, LaunchSettings
 
 PROTOCOL_VERSION = 1
-VALUE_MIME = 'application/vnd.autograder.call-result+json'
+# Where call_helper leaves a call's result (a JSON string) for the harness to read back
+# through the execute_reply's user expression.
+RESULT_EXPRESSION = "__import__('sys').__dict__.pop('_autograder_call_result', None)"
 HELPER_SOURCE = Path(__file__).with_name('call_helper.py').read_text()
 DTYPE_BYTES = {'float64': 8, 'float32': 4, 'float16': 2, 'int64': 8, 'int32': 4,
                'int16': 2, 'int8': 1, 'uint8': 1, 'bool': 1}
@@ -167,7 +169,7 @@ class NotebookRun:
     def set_up(self):
         if not self.setup_code:
             return True
-        execution = self.kernel.execute(self.setup_code, max(min(10.0, self.clock.left()), 0.1), capture_mime=VALUE_MIME)
+        execution = self.kernel.execute(self.setup_code, max(min(10.0, self.clock.left()), 0.1), internal=True)
         if execution.status != 'ok':
             self.errors.append(f'the kernel could not be set up: {execution.status} {execution.ename or ""} '
                                f'{execution.evalue or ""}'.strip())
@@ -243,6 +245,10 @@ def cell_report(index, execution):
     if execution.status == 'error':
         report['ename'] = execution.ename
         report['evalue'] = execution.evalue
+    elif execution.status == 'ok' and execution.output_flooded:
+        report.update(status='error', ename='OutputLimitExceeded',
+                      evalue=f'the cell printed more than {MAX_CELL_OUTPUT_BYTES // (1024 * 1024)} MiB of output; '
+                             'print less (a summary, or every 100th step) or write it to a file')
     return report
 
 
@@ -253,7 +259,7 @@ def call_code(call, nonce, max_bytes):
     """One line that runs call_helper in a namespace of its own: the notebook's names stay as they are."""
     request = json.dumps({
         'fn': call['fn'], 'args': call['args'], 'arrayType': call['arrayType'],
-        'maxReturnBytes': max_bytes, 'nonce': nonce, 'mime': VALUE_MIME,
+        'maxReturnBytes': max_bytes, 'nonce': nonce,
     })
     return ("(lambda b: b.exec(b.compile(%r, '<autograder call>', 'exec'), {'__name__': '__autograder__', "
             "'USER_NS': b.globals(), 'REQUEST': %r}))(__import__('builtins'))" % (HELPER_SOURCE, request))
@@ -296,7 +302,7 @@ def import_torch(run):
     if not run.recover():
         return
     execution = run.kernel.execute("__import__('torch')", min(TORCH_IMPORT_TIMEOUT_S, max(run.clock.left(), 0)),
-                                   capture_mime=VALUE_MIME)
+                                   internal=True)
     if execution.status != 'ok':
         run.errors.append(f'torch could not be imported in the kernel: {execution.status} '
                           f'{execution.ename or ""} {execution.evalue or ""}'.strip())
@@ -320,7 +326,7 @@ def run_calls(run, calls, results):
         limit = min(limits['callTimeoutS'], run.clock.left())
         nonce = secrets.token_hex(16)
         execution = run.kernel.execute(call_code(call, nonce, limits['maxReturnBytes']), limit,
-                                       capture_mime=VALUE_MIME)
+                                       internal=True, result_expression=RESULT_EXPRESSION)
         if execution.status == 'timeout' and limit < limits['callTimeoutS']:
             run.total_timeout = True
         results.append(call_result(call, execution, nonce, limits['maxReturnBytes']))

@@ -4,6 +4,8 @@ Status comes from the kernel's execute_reply, never from what a cell prints. The
 writes to /dev/null (or a log file), never to the harness's stdout, and talks to us over
 IPC sockets in a private directory (no TCP ports to race for).
 """
+import ast
+import json
 import os
 import shlex
 import subprocess
@@ -22,6 +24,17 @@ INTERRUPT_GRACE_S = 2.0
 # The execute_reply (shell) and the final 'idle' status (iopub) travel on different sockets.
 IDLE_GRACE_S = 1.0
 READY_TIMEOUT_S = 60.0
+# What the student prints never needs to reach the harness: an output message larger than
+# this drops the iopub connection (zmq reconnects) instead of being held in the harness's
+# memory. It leaves room for the largest function result (maxReturnBytes, base64-encoded).
+MAX_IOPUB_MESSAGE_BYTES = 16 * 1024 * 1024
+IOPUB_RCVHWM = 32
+# Output messages above this size are counted from their raw frames, never decoded.
+LARGE_OUTPUT_FRAME_BYTES = 256 * 1024
+# Messages taken off one socket per poll, so a flood is handled a few at a time.
+MAX_MESSAGES_PER_POLL = 16
+# A cell printing more than this has flooded its output: it fails with OutputLimitExceeded.
+MAX_CELL_OUTPUT_BYTES = 16 * 1024 * 1024
 LAUNCHER = Path(__file__).with_name('kernel_launch.py')
 
 
@@ -109,8 +122,41 @@ class Execution:
     evalue: str = None
     # A timeout the interrupt did not end: the kernel must be restarted.
     stuck: bool = False
-    # Data of display_data messages of this execution that carry `capture_mime`.
+    # The value of `result_expression`, decoded from JSON, when it was a JSON string.
     captured: list = field(default_factory=list)
+    # Bytes of output (streams, displays) that reached the harness.
+    output_bytes: int = 0
+    # Output too large to be received at all (the iopub connection was dropped for it).
+    output_dropped: bool = False
+
+    @property
+    def output_flooded(self):
+        return self.output_dropped or self.output_bytes > MAX_CELL_OUTPUT_BYTES
+
+
+def _expression_value(reply):
+    """[the decoded JSON string that user expression `result` evaluated to], or []."""
+    expression = (reply.get('user_expressions') or {}).get('result') or {}
+    if expression.get('status') != 'ok':
+        return []
+    try:
+        text = ast.literal_eval(expression.get('data', {}).get('text/plain', ''))
+        return [json.loads(text)] if isinstance(text, str) else []
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return []
+
+
+def _large_output(payload):
+    """A large stream or result message, reduced to its type, parent and size; None otherwise.
+
+    Decoding a flood of printed output would hold it in the harness's memory; only its size
+    matters. (Function values come back on the shell channel, never as output.)
+    """
+    if len(payload) < 5 or len(payload[4]) < LARGE_OUTPUT_FRAME_BYTES:
+        return None
+    header = json.loads(bytes(payload[1]))
+    return {'msg_type': header.get('msg_type'), 'parent_header': json.loads(bytes(payload[2])),
+            'content': {}, 'raw_bytes': len(payload[4])}
 
 
 class KernelSession:
@@ -120,6 +166,8 @@ class KernelSession:
         self.shell = None
         self.iopub = None
         self.poller = None
+        self.iopub_monitor = None
+        self.iopub_drops = 0
         self.log_file = None
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -159,17 +207,31 @@ class KernelSession:
 
     def _connect(self):
         self.shell = self.manager.connect_shell()
-        self.iopub = self.manager.connect_iopub()
+        self.iopub = self._connect_iopub()
+        self.iopub_monitor = self.iopub.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         self.poller = zmq.Poller()
         self.poller.register(self.shell, zmq.POLLIN)
         self.poller.register(self.iopub, zmq.POLLIN)
+        self.poller.register(self.iopub_monitor, zmq.POLLIN)
         self._wait_ready()
 
+    def _connect_iopub(self):
+        """Like KernelManager.connect_iopub, with size limits set before connecting."""
+        sock = self.manager.context.socket(zmq.SUB)
+        sock.linger = 0
+        sock.setsockopt(zmq.MAXMSGSIZE, MAX_IOPUB_MESSAGE_BYTES)
+        sock.setsockopt(zmq.RCVHWM, IOPUB_RCVHWM)
+        sock.setsockopt(zmq.SUBSCRIBE, b'')
+        sock.connect(self.manager._make_url('iopub'))
+        return sock
+
     def _disconnect(self):
-        for sock in (self.shell, self.iopub):
+        if self.iopub is not None and self.iopub_monitor is not None:
+            self.iopub.disable_monitor()
+        for sock in (self.shell, self.iopub, self.iopub_monitor):
             if sock is not None:
                 sock.close(linger=0)
-        self.shell = self.iopub = self.poller = None
+        self.shell = self.iopub = self.iopub_monitor = self.poller = None
 
     def _wait_ready(self):
         """kernel_info until both the reply and an iopub message arrive (iopub subscribes late)."""
@@ -197,29 +259,41 @@ class KernelSession:
         """(channel, message) pairs that arrived within timeout_ms; unsigned or garbled ones dropped."""
         ready = dict(self.poller.poll(timeout_ms))
         out = []
+        if self.iopub_monitor in ready:
+            while True:
+                try:
+                    self.iopub_monitor.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+                self.iopub_drops += 1
         for name, sock in (('iopub', self.iopub), ('shell', self.shell)):
             if sock not in ready:
                 continue
-            while True:
+            for _ in range(MAX_MESSAGES_PER_POLL):
                 try:
                     frames = sock.recv_multipart(zmq.NOBLOCK)
                 except zmq.Again:
                     break
                 try:
                     _, payload = self.manager.session.feed_identities(frames)
-                    out.append((name, self.manager.session.deserialize(payload)))
+                    large = name == 'iopub' and _large_output(payload)
+                    out.append((name, large or self.manager.session.deserialize(payload)))
                 except Exception as error:  # a bad signature or JSON: not from our kernel
                     print(f'harness: dropped a {name} message: {error}', file=sys.stderr)
         return out
 
-    def execute(self, code, timeout_s, capture_mime=None):
+    def execute(self, code, timeout_s, internal=False, result_expression=None):
         """Runs code; past timeout_s interrupts it, and reports `stuck` if it does not stop."""
         started = time.monotonic()
         msg_id = self._send('execute_request', {
-            'code': code, 'silent': False, 'store_history': capture_mime is None,
-            'user_expressions': {}, 'allow_stdin': False, 'stop_on_error': False,
+            'code': code, 'silent': False, 'store_history': not internal,
+            # The value comes back in the execute_reply on the shell channel, which output
+            # floods on iopub cannot crowd out.
+            'user_expressions': {'result': result_expression} if result_expression else {},
+            'allow_stdin': False, 'stop_on_error': False,
         })
         result = Execution(status='ok', ms=0)
+        drops_before = self.iopub_drops
         reply = None
         replied_at = interrupted_at = None
         idle = False
@@ -229,12 +303,17 @@ class KernelSession:
                     continue
                 if channel == 'shell' and msg['msg_type'] == 'execute_reply':
                     reply, replied_at = msg['content'], time.monotonic()
+                    if result_expression:
+                        result.captured.extend(_expression_value(reply))
                 elif msg['msg_type'] == 'status' and msg['content'].get('execution_state') == 'idle':
                     idle = True
-                elif capture_mime and msg['msg_type'] == 'display_data':
-                    data = msg['content'].get('data', {})
-                    if capture_mime in data:
-                        result.captured.append(data[capture_mime])
+                if 'raw_bytes' in msg:
+                    result.output_bytes += msg['raw_bytes']
+                elif msg['msg_type'] == 'stream':
+                    result.output_bytes += len(msg['content'].get('text', ''))
+                elif msg['msg_type'] in ('display_data', 'execute_result', 'update_display_data'):
+                    result.output_bytes += sum(len(str(v)) for v in msg['content'].get('data', {}).values())
+            result.output_dropped = result.output_dropped or self.iopub_drops > drops_before
             now = time.monotonic()
             result.ms = (now - started) * 1000
             if reply is not None:
