@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAssignment } from '../../graders/index.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { gradeSubmission } from '../../src/grading/engine.js';
 import type { GradeReport } from '../../src/grading/report.js';
 import { createLogger } from '../../src/logger.js';
@@ -41,6 +41,16 @@ it('has example submissions for every built-in assignment', () => {
 
 const processReports = new Map<string, GradeReport>();
 
+function gradeExample(example: (typeof cases)[number], sandbox: Sandbox, config: Config): Promise<GradeReport> {
+  return gradeSubmission({
+    assignment: getAssignment(example.assignment),
+    notebook: { name: example.file, bytes: readFileSync(example.path) },
+    sandbox,
+    limits: config.sandboxLimits,
+    logger,
+  });
+}
+
 describe('examples in the process sandbox', () => {
   let sandbox: Sandbox;
   const config = loadConfig({ ...process.env, AUTOGRADER_SANDBOX: 'process' });
@@ -52,13 +62,7 @@ describe('examples in the process sandbox', () => {
   });
 
   it.each(cases.map((c) => [`${c.assignment}/${c.file}`, c] as const))('%s', async (_name, example) => {
-    const report = await gradeSubmission({
-      assignment: getAssignment(example.assignment),
-      notebook: { name: example.file, bytes: readFileSync(example.path) },
-      sandbox,
-      limits: config.sandboxLimits,
-      logger,
-    });
+    const report = await gradeExample(example, sandbox, config);
     processReports.set(`${example.assignment}/${example.file}`, report);
     assertExpected(report, example.expected);
   });
@@ -77,13 +81,7 @@ describe('examples in the Docker sandbox give the same verdicts', async () => {
   });
 
   it.runIf(run).each(cases.map((c) => [`${c.assignment}/${c.file}`, c] as const))('%s', async (name, example) => {
-    const report = await gradeSubmission({
-      assignment: getAssignment(example.assignment),
-      notebook: { name: example.file, bytes: readFileSync(example.path) },
-      sandbox,
-      limits: config.sandboxLimits,
-      logger,
-    });
+    const report = await gradeExample(example, sandbox, config);
     assertExpected(report, example.expected);
     const inProcess = processReports.get(name);
     if (inProcess) expect(verdicts(report)).toEqual(verdicts(inProcess));
