@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration suites share Redis, PostgreSQL and Docker; files run one at a time.
     fileParallelism: false,
+    reporters: ['default', './test/reporters/summary-line.ts'],
   },
 });
