@@ -8,6 +8,7 @@ import { coerceError, isAutograderError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { gradeCommand } from './grade-command.js';
+import { registerImportCommand } from './import-command.js';
 import { sandboxBuildCommand } from './sandbox-command.js';
 import { registerServiceCommands } from './service-commands.js';
 
@@ -56,6 +57,10 @@ async function main(argv: string[]): Promise<number> {
     .action(async () => {
       exitCode = await sandboxBuildCommand(config, logger);
     });
+
+  registerImportCommand(program, config, logger, (code) => {
+    exitCode = code;
+  });
 
   registerServiceCommands(program, config, (code) => {
     exitCode = code;
