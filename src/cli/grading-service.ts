@@ -37,6 +37,8 @@ export interface GradingServiceOptions {
   adminToken?: string;
   /** @defaultValue DEFAULT_RECONCILE_INTERVAL_MS */
   reconcileIntervalMs?: number;
+  /** How long a queued or running submission may sit unchanged before its job is checked for loss. @defaultValue DEFAULT_RECOVER_AFTER_MS */
+  recoverAfterMs?: number;
 }
 
 export interface GradingService {
@@ -91,6 +93,7 @@ export async function startGradingService(options: GradingServiceOptions): Promi
       assignments: listAssignments(),
       logger,
       intervalMs: options.reconcileIntervalMs,
+      recoverAfterMs: options.recoverAfterMs,
     });
     cleanup.unshift(() => reconciler.stop());
 

@@ -142,6 +142,32 @@ async function addOrRevive(queue: GradingQueue, data: GradeJobData, jobId: strin
   if (state === 'failed' || state === 'completed') await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
 }
 
+/** A grading job's BullMQ state, or `missing` when Redis has no job of that id (any more). */
+export type GradeJobState = 'missing' | 'waiting' | 'active' | 'delayed' | 'prioritized' | 'waiting-children' | 'completed' | 'failed';
+
+/**
+ * Looks a grading job up by id. Throws `QUEUE_UNAVAILABLE` (platform) when Redis does not
+ * answer in time, so a caller never mistakes an outage for a lost job.
+ */
+export async function gradeJobState(queue: GradingQueue, jobId: string, timeoutMs = DEFAULT_REDIS_CONNECT_TIMEOUT_MS): Promise<GradeJobState> {
+  try {
+    await waitForRedis(queueRedis(queue), timeoutMs);
+    return await withRedisTimeout(
+      (async (): Promise<GradeJobState> => {
+        const job = await queue.getJob(jobId);
+        if (job === undefined) return 'missing';
+        const state = await job.getState();
+        // 'unknown': removed between the two calls.
+        return state === 'unknown' ? 'missing' : state;
+      })(),
+      timeoutMs,
+      `looking up ${jobId}`,
+    );
+  } catch (e) {
+    throw new PlatformError('QUEUE_UNAVAILABLE', `could not look up job ${jobId} on the ${queue.name} queue: ${coerceError(e).message}`, { cause: e });
+  }
+}
+
 /** The two grading queues over one shared fail-fast connection. */
 export interface GradingQueues {
   readonly prefix: string;

@@ -3,17 +3,32 @@
  * (accepted while Redis was down, or the API stopped between storing and enqueueing)
  * are put on their queue. Enqueueing is idempotent per attempt (see grading.ts), so
  * running it twice, or beside the API's own enqueue, queues nothing twice.
+ *
+ * It also recovers jobs lost after they were confirmed: Redis restarted without
+ * persistence, flushed or evicted them, or a job failed for good without the API being
+ * told. A `queued` or `running` submission unchanged for longer than `recoverAfterMs`
+ * whose job is missing or `failed` is requeued as a regrade would be. A waiting,
+ * delayed, active or completed job is left alone: it is still this request.
  */
 import { coerceError, isAutograderError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { enqueueSubmission, type QueueableSubmission } from './enqueue-submission.js';
-import type { GradingQueues } from './grading.js';
+import { gradeJobId, gradeJobState, type GradeJobState, type GradingQueue, type GradingQueues } from './grading.js';
 
 /** The store calls the reconciler makes (`Store` from src/store fits). */
 export interface ReconcilerStore {
   submissionsToEnqueue(olderThan: Date, limit?: number): Promise<QueueableSubmission[]>;
+  submissionsInFlight(olderThan: Date, limit?: number, after?: { updatedAt: Date; id: string }): Promise<InFlightSubmission[]>;
   markEnqueued(submissionId: string): Promise<unknown>;
   markFailed(submissionId: string, message: string): Promise<unknown>;
+  /** Back to `queued`, not yet enqueued, `updated_at` now (what a regrade does first). */
+  requeueSubmission(submissionId: string): Promise<QueueableSubmission>;
+}
+
+/** What recovery needs of a submission the queue should have a job for. */
+export interface InFlightSubmission extends QueueableSubmission {
+  status: string;
+  updatedAt: Date;
 }
 
 export interface ReconcilerOptions {
@@ -27,7 +42,14 @@ export interface ReconcilerOptions {
    * @defaultValue 10 000 (ms)
    */
   graceMs?: number;
-  /** Submissions looked at per pass. @defaultValue 100 */
+  /**
+   * Look for a lost job only once a `queued` (confirmed) or `running` submission has not
+   * changed for this long. Longer than a job's lock and stall window (BullMQ's 30 s lock,
+   * 30 s stall check), so a job whose worker just died is back in `waiting` before then.
+   * @defaultValue {@link DEFAULT_RECOVER_AFTER_MS} (5 minutes)
+   */
+  recoverAfterMs?: number;
+  /** Submissions read from the store per query. @defaultValue 100 */
   batchSize?: number;
   /** @defaultValue () => new Date() */
   now?: () => Date;
@@ -38,9 +60,12 @@ export interface ReconcileReport {
   enqueued: string[];
   /** Submissions marked failed because this deployment has no such assignment any more. */
   unknownAssignment: string[];
+  /** Submissions whose confirmed job was missing from Redis or failed for good, now queued again. */
+  recovered: string[];
 }
 
 export const DEFAULT_RECONCILE_GRACE_MS = 10_000;
+export const DEFAULT_RECOVER_AFTER_MS = 5 * 60_000;
 export const DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
 
 /**
@@ -52,16 +77,19 @@ export async function reconcileOnce(options: ReconcilerOptions): Promise<Reconci
   const now = options.now ?? (() => new Date());
   const olderThan = new Date(now().getTime() - (options.graceMs ?? DEFAULT_RECONCILE_GRACE_MS));
   const gpuOf = new Map(options.assignments.map((a) => [a.id, a.gpu]));
-  const report: ReconcileReport = { enqueued: [], unknownAssignment: [] };
+  const report: ReconcileReport = { enqueued: [], unknownAssignment: [], recovered: [] };
+  const failUnknown = async (submission: QueueableSubmission) => {
+    await options.store.markFailed(
+      submission.id,
+      `assignment ${submission.assignmentId} is not installed on this server any more, so submission ${submission.id} cannot be graded; reinstall the grader and request a regrade`,
+    );
+    report.unknownAssignment.push(submission.id);
+  };
   const pending = await options.store.submissionsToEnqueue(olderThan, options.batchSize ?? 100);
   for (const submission of pending) {
     const gpu = gpuOf.get(submission.assignmentId);
     if (gpu === undefined) {
-      await options.store.markFailed(
-        submission.id,
-        `assignment ${submission.assignmentId} is not installed on this server any more, so submission ${submission.id} cannot be graded; reinstall the grader and request a regrade`,
-      );
-      report.unknownAssignment.push(submission.id);
+      await failUnknown(submission);
       continue;
     }
     await enqueueSubmission(options.queues, options.store, submission, { gpu });
@@ -70,7 +98,63 @@ export async function reconcileOnce(options: ReconcilerOptions): Promise<Reconci
   if (report.enqueued.length > 0 || report.unknownAssignment.length > 0) {
     options.logger?.info(report, 'reconciler queued submissions the queue had not confirmed');
   }
+
+  const stuckSince = new Date(now().getTime() - (options.recoverAfterMs ?? DEFAULT_RECOVER_AFTER_MS));
+  for await (const submission of inFlight(options.store, stuckSince, options.batchSize ?? 100)) {
+    const gpu = gpuOf.get(submission.assignmentId);
+    if (gpu === undefined) {
+      await failUnknown(submission);
+      continue;
+    }
+    const lost = await lostJob(options.queues.forAssignment({ gpu }), submission);
+    if (lost === undefined) continue;
+    // As a regrade: back to `queued` (its clock restarts, so the next pass waits again),
+    // then the job for the current attempt count, which a worker has not started yet.
+    const requeued = await options.store.requeueSubmission(submission.id);
+    const { jobId } = await enqueueSubmission(options.queues, options.store, requeued, { gpu });
+    report.recovered.push(submission.id);
+    options.logger?.warn(
+      { submissionId: submission.id, status: submission.status, lostJob: lost.jobId, lostState: lost.state, jobId },
+      'reconciler re-queued a submission whose grading job Redis no longer had (or that failed without the API being told)',
+    );
+  }
   return report;
+}
+
+async function* inFlight(store: ReconcilerStore, olderThan: Date, batchSize: number): AsyncGenerator<InFlightSubmission> {
+  let after: { updatedAt: Date; id: string } | undefined;
+  for (;;) {
+    const page = await store.submissionsInFlight(olderThan, batchSize, after);
+    yield* page;
+    if (page.length < batchSize) return;
+    const last = page[page.length - 1]!;
+    after = { updatedAt: last.updatedAt, id: last.id };
+  }
+}
+
+/**
+ * The job a submission's grading depends on, when that job is gone: undefined while one
+ * is still waiting, active, delayed or completed (a completed job's result may still be
+ * on its way to the API). A `queued` submission's job is the one for its current attempt
+ * count; a `running` one was started by a job of an earlier count (each start counts one
+ * more attempt, a retried job counts again), or a later pass may have queued one for the
+ * current count, so every count up to the current one is looked at, newest first.
+ * BullMQ's `failed` is final: a job with attempts left waits in `delayed` instead.
+ */
+async function lostJob(
+  queue: GradingQueue,
+  submission: InFlightSubmission,
+): Promise<{ jobId: string; state: Extract<GradeJobState, 'missing' | 'failed'> } | undefined> {
+  const lowest = submission.status === 'running' ? 0 : submission.attempts;
+  const current = gradeJobId(submission.id, submission.attempts);
+  let newestFailed: string | undefined;
+  for (let attempts = submission.attempts; attempts >= lowest; attempts--) {
+    const jobId = gradeJobId(submission.id, attempts);
+    const state = await gradeJobState(queue, jobId);
+    if (state === 'failed') newestFailed ??= jobId;
+    else if (state !== 'missing') return undefined;
+  }
+  return newestFailed === undefined ? { jobId: current, state: 'missing' } : { jobId: newestFailed, state: 'failed' };
 }
 
 export interface RunningReconciler {

@@ -10,7 +10,8 @@
  * then `createSubmission` (durable row, status `queued`), then answer 202, then enqueue the job
  * (BullMQ jobId = submission id, so a second enqueue is a no-op) and `markEnqueued`.
  * A crash between the row and the queue is repaired by a reconciler that enqueues
- * `submissionsToEnqueue(olderThan)`.
+ * `submissionsToEnqueue(olderThan)`; a job Redis lost later is found through
+ * `submissionsInFlight(olderThan)`.
  */
 import { randomUUID } from 'node:crypto';
 import type { ExpressionBuilder, Kysely, UpdateObject } from 'kysely';
@@ -370,6 +371,40 @@ export class Store {
         .where('enqueued_at', 'is', null)
         .where('updated_at', '<=', olderThan)
         .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => SubmissionRowSchema.parse(r));
+    });
+  }
+
+  /**
+   * Submissions the queue has (or had) a job for and that have not changed since `olderThan`:
+   * `queued` ones whose job was confirmed, and `running` ones. Ordered by `updated_at`, then
+   * id; pass the last one of a page as `after` for the next (the reconciler pages through
+   * them all, so a backlog of healthy old jobs cannot hide a lost one behind it).
+   */
+  async submissionsInFlight(olderThan: Date, limit = 100, after?: { updatedAt: Date; id: string }): Promise<Submission[]> {
+    return this.guard('submissionsInFlight', async () => {
+      const rows = await this.db
+        .selectFrom('submissions')
+        .selectAll()
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', '=', 'queued'), eb('enqueued_at', 'is not', null)]),
+            eb('status', '=', 'running'),
+          ]),
+        )
+        .where('updated_at', '<=', olderThan)
+        .$if(after !== undefined, (q) =>
+          q.where((eb) =>
+            eb.or([
+              eb('updated_at', '>', after!.updatedAt),
+              eb.and([eb('updated_at', '=', after!.updatedAt), eb('id', '>', after!.id)]),
+            ]),
+          ),
+        )
+        .orderBy('updated_at')
         .orderBy('id')
         .limit(limit)
         .execute();

@@ -301,6 +301,43 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       await expectCode(store.markEnqueued('missing'), 'SUBMISSION_NOT_FOUND');
     });
 
+    it('finds confirmed queued and running submissions unchanged since a time, in pages, for lost-job recovery', async () => {
+      const before = clock.now();
+      clock.advance(1000);
+      const unconfirmed = await store.createSubmission({ assignmentId: 'u06-heads', userId: other.id, fileName: 'u.ipynb', blob, source: 'upload' });
+      const confirmed = await store.createSubmission({ assignmentId: 'u06-heads', userId: other.id, fileName: 'c.ipynb', blob, source: 'upload' });
+      await store.markEnqueued(confirmed.id);
+      const running = await store.createSubmission({ assignmentId: 'u06-heads', userId: other.id, fileName: 'r.ipynb', blob, source: 'upload' });
+      await store.markEnqueued(running.id);
+      await store.markRunning(running.id);
+      const failed = await store.createSubmission({ assignmentId: 'u06-heads', userId: other.id, fileName: 'f.ipynb', blob, source: 'upload' });
+      await store.markEnqueued(failed.id);
+      await store.markFailed(failed.id, 'gave up');
+      const cutoff = clock.now();
+      clock.advance(5000);
+      const tooNew = await store.createSubmission({ assignmentId: 'u06-heads', userId: other.id, fileName: 'n.ipynb', blob, source: 'upload' });
+      await store.markEnqueued(tooNew.id);
+
+      const ours = new Set([unconfirmed.id, confirmed.id, running.id, failed.id, tooNew.id]);
+      const found = (await store.submissionsInFlight(cutoff, 10_000)).filter((s) => ours.has(s.id));
+      expect(found.map((s) => s.id).sort()).toEqual([confirmed.id, running.id].sort());
+      expect(found.find((s) => s.id === running.id)).toMatchObject({ status: 'running', attempts: 1 });
+      expect((await store.submissionsInFlight(before, 10_000)).map((s) => s.id)).not.toContain(confirmed.id);
+
+      // Paging one row at a time visits every row once, in (updated_at, id) order.
+      const all = await store.submissionsInFlight(clock.now(), 10_000);
+      const paged: string[] = [];
+      let after: { updatedAt: Date; id: string } | undefined;
+      for (;;) {
+        const page = await store.submissionsInFlight(clock.now(), 1, after);
+        if (page.length === 0) break;
+        paged.push(page[0]!.id);
+        after = { updatedAt: page[0]!.updatedAt, id: page[0]!.id };
+      }
+      expect(paged).toEqual(all.map((s) => s.id));
+      expect(paged).toContain(tooNew.id);
+    });
+
     it('moves a submission through running, failed and back to queued', async () => {
       const s = await store.createSubmission({ assignmentId: 'u05-softmax', userId: other.id, fileName: 'f.ipynb', blob, source: 'upload' });
       expect((await store.markRunning(s.id)).attempts).toBe(1);
