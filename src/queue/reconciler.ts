@@ -49,6 +49,12 @@ export interface ReconcilerOptions {
    * @defaultValue {@link DEFAULT_RECOVER_AFTER_MS} (5 minutes)
    */
   recoverAfterMs?: number;
+  /**
+   * A submission whose job keeps getting lost (a notebook that takes its worker down
+   * every time) is marked failed instead of recovered once it has had this many attempts.
+   * @defaultValue {@link DEFAULT_MAX_ATTEMPTS_RECOVERED}
+   */
+  maxAttempts?: number;
   /** Submissions read from the store per query. @defaultValue 100 */
   batchSize?: number;
   /** @defaultValue () => new Date() */
@@ -62,11 +68,14 @@ export interface ReconcileReport {
   unknownAssignment: string[];
   /** Submissions whose confirmed job was missing from Redis or failed for good, now queued again. */
   recovered: string[];
+  /** Submissions whose job was lost again after maxAttempts attempts, now marked failed. */
+  exhausted: string[];
 }
 
 export const DEFAULT_RECONCILE_GRACE_MS = 10_000;
 export const DEFAULT_RECOVER_AFTER_MS = 5 * 60_000;
 export const DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
+export const DEFAULT_MAX_ATTEMPTS_RECOVERED = 8;
 
 /**
  * One pass. Throws (a `QUEUE_UNAVAILABLE` or database PlatformError) on the first
@@ -77,7 +86,7 @@ export async function reconcileOnce(options: ReconcilerOptions): Promise<Reconci
   const now = options.now ?? (() => new Date());
   const olderThan = new Date(now().getTime() - (options.graceMs ?? DEFAULT_RECONCILE_GRACE_MS));
   const gpuOf = new Map(options.assignments.map((a) => [a.id, a.gpu]));
-  const report: ReconcileReport = { enqueued: [], unknownAssignment: [], recovered: [] };
+  const report: ReconcileReport = { enqueued: [], unknownAssignment: [], recovered: [], exhausted: [] };
   const failUnknown = async (submission: QueueableSubmission) => {
     await options.store.markFailed(
       submission.id,
@@ -108,6 +117,15 @@ export async function reconcileOnce(options: ReconcilerOptions): Promise<Reconci
     }
     const lost = await lostJob(options.queues.forAssignment({ gpu }), submission);
     if (lost === undefined) continue;
+    if (submission.attempts >= (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS_RECOVERED)) {
+      await options.store.markFailed(
+        submission.id,
+        `grading stopped after ${submission.attempts} attempts: each one ended without a result (the notebook may crash or stall the grader); your instructor can look at it and request a regrade`,
+      );
+      report.exhausted.push(submission.id);
+      options.logger?.error({ submissionId: submission.id, attempts: submission.attempts }, 'reconciler gave up on a submission whose job kept getting lost');
+      continue;
+    }
     // As a regrade: back to `queued` (its clock restarts, so the next pass waits again),
     // then the job for the current attempt count, which a worker has not started yet.
     const requeued = await options.store.requeueSubmission(submission.id);

@@ -153,7 +153,7 @@ describe.skipIf(!haveRedis)('queues on Redis', () => {
     expect(await queues.cpu.getJob(gradeJobId(pending.id, 0))).toBeDefined();
     expect((await store.getSubmission(pending.id))?.enqueuedAt).not.toBeNull();
 
-    expect(await reconcileOnce(options)).toEqual({ enqueued: [], unknownAssignment: [], recovered: [] });
+    expect(await reconcileOnce(options)).toEqual({ enqueued: [], unknownAssignment: [], recovered: [], exhausted: [] });
     const jobs = (await queues.cpu.getJobs(['waiting'])).filter((j) => j.data.submissionId === pending.id);
     expect(jobs).toHaveLength(1);
   });

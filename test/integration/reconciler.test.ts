@@ -181,6 +181,20 @@ describe.skipIf(!haveRedis)('reconciler recovers jobs Redis lost', () => {
     expect((await jobsOf(queues.cpu, s.id)).map((j) => j.id)).toEqual([gradeJobId(s.id, 2)]);
   });
 
+  it('marks a submission failed instead of recovering it forever once its attempts run out', async () => {
+    const s = await confirmedSubmission();
+    for (let i = 0; i < 3; i++) await store.markRunning(s.id);
+    for (const job of await jobsOf(queues.cpu, s.id)) await job.remove();
+    clock.advance(GRACE_MS + 1000);
+
+    const report = await reconcileOnce({ ...options(), maxAttempts: 3 });
+    expect(report).toMatchObject({ recovered: [], exhausted: [s.id] });
+    const stored = await store.getSubmission(s.id);
+    expect(stored?.status).toBe('failed');
+    expect(stored?.errorMessage).toMatch(/grading stopped after 3 attempts/);
+    expect(await jobsOf(queues.cpu, s.id)).toEqual([]);
+  });
+
   it('fails an in-flight submission of an assignment this deployment no longer has', async () => {
     const retired = await confirmedSubmission('retired-one');
     clock.advance(GRACE_MS + 1000);
