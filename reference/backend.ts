@@ -144,7 +144,21 @@ async function tryStart(backend: TensorBackend): Promise<string | undefined> {
     return `failed to start: ${error instanceof Error ? error.message : String(error)}`;
   }
   // TensorFlow.js reports why on stderr (console.warn) and returns false.
-  return started ? undefined : 'failed to start (TensorFlow.js printed the reason on stderr)';
+  if (!started) return 'failed to start (TensorFlow.js printed the reason on stderr)';
+  return smokeTest();
+}
+
+/**
+ * One small computation on the started backend: a backend can start and still fail on its
+ * first kernel (tfjs-node 4.22 on Node >= 23 does), and grading must not find out later.
+ */
+function smokeTest(): string | undefined {
+  try {
+    const value = tf.tidy(() => tf.softmax(tf.tensor1d([0, Math.log(3)])).dataSync()[1]);
+    return value !== undefined && Math.abs(value - 0.75) < 1e-6 ? undefined : `computed softmax wrongly (${value})`;
+  } catch (error) {
+    return `failed its first computation: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
 
 /** Imports an optional package; its name is computed so nothing requires it to be installed. */
