@@ -26,6 +26,7 @@ import { sha256Hex } from '../../src/store/blobs.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { requireService } from '../helpers/services.js';
 import { CLOSED_REDIS_URL, REDIS_URL, probeRedis } from '../helpers/api-service.js';
+import { disposeTestQueues } from '../helpers/queues.js';
 
 const redisProblem = await probeRedis();
 const haveRedis = requireService('Redis', redisProblem === undefined, redisProblem ?? '');
@@ -69,12 +70,7 @@ describe.skipIf(!haveRedis)('queues on Redis', () => {
     await store.upsertAssignment({ id: 'retired-one', version: 'v1', title: 'Retired' });
   });
   afterAll(async () => {
-    if (queues) {
-      await Promise.all(queues.all().map((q) => q.obliterate({ force: true })));
-      const keys = await queues.redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await queues.redis.del(...keys);
-      await queues.close();
-    }
+    if (queues) await disposeTestQueues(queues, prefix);
     await store?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });

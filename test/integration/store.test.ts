@@ -19,8 +19,8 @@ import { migrateToLatest } from '../../src/store/migrations/index.js';
 import type { User } from '../../src/store/rows.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { hashToken } from '../../src/store/tokens.js';
+import { POSTGRES_ADMIN_URL, probePostgres } from '../helpers/api-service.js';
 
-const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const IN_CI = process.env.CI === 'true';
 
 type StoreConfig = Pick<Config, 'dataDir' | 'databaseUrl'>;
@@ -32,18 +32,6 @@ interface Backend {
   create(): Promise<{ config: StoreConfig; destroy(): Promise<void> }>;
 }
 
-async function probePostgres(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  } finally {
-    await client.end();
-  }
-}
 
 async function adminQuery(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
