@@ -254,6 +254,31 @@ describe('values returned by student functions', () => {
   });
 });
 
+describe('a cell that floods its output', () => {
+  const cells = [
+    'def before(x):\n    return x + 1',
+    // 40 MiB through print and raw fd 1, in 1 MiB pieces.
+    "import os\nline = 'x' * (1024 * 1024)\nfor _ in range(20):\n    print(line)\n    os.write(1, line.encode())",
+    'def after(x):\n    return x + 2',
+  ];
+  const one = array('float64', [1], [10]);
+  let run: SandboxRun;
+  beforeAll(async () => {
+    run = await runJob(job(cells, [call('before', [one]), call('after', [one])], { cellTimeoutS: 20 }));
+  });
+
+  it('fails the flooding cell with OutputLimitExceeded and runs the rest', () => {
+    expect(run.outcome).toBe('completed');
+    expect(run.response!.cells[1]).toMatchObject({ status: 'error', ename: 'OutputLimitExceeded' });
+    expect(run.response!.cells[2]!.status).toBe('ok');
+  });
+
+  it('still returns the values of functions defined before and after it', () => {
+    expect(values(run, 'before').values).toEqual([11]);
+    expect(values(run, 'after').values).toEqual([12]);
+  });
+});
+
 describe('cells that hang or kill the kernel', () => {
   const cells = [
     'def before(x):\n    return x + 1',
