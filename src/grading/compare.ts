@@ -37,6 +37,10 @@ export function nonFiniteCount(values: Float64Array): number {
   return n;
 }
 
+export function nonFiniteText(count: number): string {
+  return `returned ${count} non-finite value${count === 1 ? '' : 's'} (NaN or ±inf)`;
+}
+
 export function compareArrays(actual: NdArray, expected: Expected, tol: Tolerance = DEFAULT_TOLERANCE): Comparison {
   if (!sameShape(actual.shape, expected.shape)) {
     return { ok: false, reason: `returned shape ${shapeText(actual.shape)}, expected shape ${shapeText(expected.shape)}` };
@@ -50,7 +54,7 @@ export function compareArrays(actual: NdArray, expected: Expected, tol: Toleranc
   const bad = nonFiniteCount(actual.values);
   const expectedBad = nonFiniteCount(expected.values);
   if (bad > expectedBad) {
-    return { ok: false, reason: `returned ${bad} non-finite value${bad === 1 ? '' : 's'} (NaN or ±inf)` };
+    return { ok: false, reason: nonFiniteText(bad) };
   }
   let worst = 0;
   let wrong = 0;

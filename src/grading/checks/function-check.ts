@@ -7,7 +7,7 @@ import type { NdArray } from '../../sandbox/arrays.js';
 import type { FunctionCall } from '../../sandbox/protocol.js';
 import type { Check, CheckVerdict, CommonCheckOptions, GradingContext } from '../assignment.js';
 import { callOutcome, missingFunctionFeedback } from '../call-outcome.js';
-import { compareArrays, DEFAULT_TOLERANCE, type Expected, type Tolerance } from '../compare.js';
+import { compareArrays, DEFAULT_TOLERANCE, nonFiniteCount, nonFiniteText, type Expected, type Tolerance } from '../compare.js';
 import type { CaseInput, RefArg } from '../inputs.js';
 
 /** A reference function over tensors (and plain numbers for scalar arguments such as t or k). */
@@ -107,8 +107,8 @@ export function functionCheck(options: FunctionCheckOptions): Check {
 
 /** Every value is finite. */
 export const finite: Property = (actual) => {
-  const bad = Array.from(actual.values).filter((v) => !Number.isFinite(v)).length;
-  return bad ? `returned ${bad} non-finite value${bad === 1 ? '' : 's'} (NaN or ±inf)` : undefined;
+  const bad = nonFiniteCount(actual.values);
+  return bad ? nonFiniteText(bad) : undefined;
 };
 
 /** Rows along the last axis sum to one. */
