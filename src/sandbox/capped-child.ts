@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { PlatformError } from '../errors.js';
+import { CappedOutput, OutputTail } from './output.js';
 
 export interface CappedChildOptions {
   command: string;
@@ -34,22 +35,6 @@ export interface CappedChildResult {
   wallMs: number;
 }
 
-/** Keeps the last `cap` bytes written. */
-class Tail {
-  private buffer = Buffer.alloc(0);
-
-  constructor(private readonly cap: number) {}
-
-  push(chunk: Buffer): void {
-    const joined = Buffer.concat([this.buffer, chunk]);
-    this.buffer = joined.length > this.cap ? joined.subarray(joined.length - this.cap) : joined;
-  }
-
-  text(): string {
-    return this.buffer.toString('utf8');
-  }
-}
-
 /** Signals the process group led by pid; a group that is already gone is fine. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -69,14 +54,12 @@ export function runCappedChild(options: CappedChildOptions): Promise<CappedChild
       shell: false,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    const stdout: Buffer[] = [];
-    let stdoutBytes = 0;
-    let stdoutOverflow = false;
     let timedOut = false;
     let aborted = false;
     let stdinError: string | undefined;
     let killTimer: NodeJS.Timeout | undefined;
-    const stderr = new Tail(options.stderrTailBytes);
+    const stdout = new CappedOutput(child.stdout, options.maxStdoutBytes);
+    const stderr = new OutputTail(child.stderr, options.stderrTailBytes);
 
     const stop = () => {
       if (child.pid === undefined || killTimer) return;
@@ -98,18 +81,7 @@ export function runCappedChild(options: CappedChildOptions): Promise<CappedChild
       options.signal?.removeEventListener('abort', onAbort);
     };
 
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (stdoutOverflow) return;
-      stdoutBytes += chunk.length;
-      if (stdoutBytes > options.maxStdoutBytes) {
-        stdoutOverflow = true;
-        stdout.length = 0;
-        stop();
-        return;
-      }
-      stdout.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    stdout.onExceeded = stop;
     child.stdin.on('error', (error) => {
       stdinError = error.message;
     });
@@ -127,8 +99,8 @@ export function runCappedChild(options: CappedChildOptions): Promise<CappedChild
       resolve({
         exitCode,
         signal,
-        stdout: Buffer.concat(stdout),
-        stdoutOverflow,
+        stdout: stdout.bytes(),
+        stdoutOverflow: stdout.exceeded,
         timedOut,
         aborted,
         stderrTail: stderr.text(),

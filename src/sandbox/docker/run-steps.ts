@@ -16,7 +16,7 @@ import type { SandboxJob, SandboxOutcome, SandboxRun } from '../sandbox.js';
 import { engineMessage, short, type ContainerSpec, type SandboxClient } from './client.js';
 import { WORK_DIR } from './container-spec.js';
 import { jobArchive } from './job-archive.js';
-import { CappedOutput, OutputTail } from './output.js';
+import { CappedOutput, OutputTail } from '../output.js';
 
 const STDERR_TAIL_BYTES = 8 * 1024;
 /** After the container stops, how long its last output may take to arrive. */

@@ -1,7 +1,7 @@
 /**
- * Reading a container's output without trusting its size: stdout (the response) is
+ * Reading a sandbox's output without trusting its size: stdout (the response) is
  * kept up to a cap and the run is stopped past it; stderr keeps only its last bytes.
- * Both streams are always drained, so the container never blocks on a full pipe.
+ * Both streams are always drained, so the container or child never blocks on a full pipe.
  */
 import type { Readable } from 'node:stream';
 

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CappedOutput, OutputTail } from '../../../../src/sandbox/docker/output.js';
+import { CappedOutput, OutputTail } from '../../../src/sandbox/output.js';
 
 describe('CappedOutput', () => {
   it('keeps output up to the cap', async () => {
