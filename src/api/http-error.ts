@@ -66,11 +66,22 @@ function usageStatus(code: string): number {
   return 400;
 }
 
-/** Errors of Express' own body parsers (they carry `status` and `type`). */
+/**
+ * Errors of Express' own body parsers. Most carry `status` and `type`; a body that fails
+ * to decompress (`Content-Encoding: gzip` over bytes that are not gzip) is zlib's error
+ * with only `status: 400` and `expose: true` added, and is the client's fault as well.
+ */
 function bodyParserError(e: unknown): HttpError | undefined {
   if (!(e instanceof Error)) return undefined;
-  const { status, type } = e as { status?: unknown; type?: unknown };
-  if (typeof status !== 'number' || typeof type !== 'string') return undefined;
+  const { status, type, expose, code } = e as { status?: unknown; type?: unknown; expose?: unknown; code?: unknown };
+  if (typeof status !== 'number') return undefined;
+  if (typeof type !== 'string') {
+    if (expose !== true || status < 400 || status >= 500) return undefined;
+    if (typeof code === 'string' && code.startsWith('Z_')) {
+      return new HttpError(400, 'BAD_ENCODING', `the request body could not be decompressed as its Content-Encoding says (${e.message}); send it uncompressed`);
+    }
+    return new HttpError(status, 'BAD_REQUEST', e.message);
+  }
   switch (type) {
     case 'entity.parse.failed':
       return new HttpError(400, 'BAD_JSON', `the request body is not valid JSON: ${e.message}`);
@@ -78,7 +89,7 @@ function bodyParserError(e: unknown): HttpError | undefined {
       return new HttpError(413, 'BODY_TOO_LARGE', `the request body is larger than the ${String((e as { limit?: unknown }).limit)} bytes accepted`);
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new HttpError(415, 'UNSUPPORTED_ENCODING', e.message);
+      return new HttpError(415, 'UNSUPPORTED_ENCODING', `${e.message}; send the body uncompressed (or gzip, deflate, br) as UTF-8`);
     default:
       return status >= 400 && status < 500 ? new HttpError(status, 'BAD_REQUEST', e.message) : undefined;
   }

@@ -1,4 +1,5 @@
-import type { Request } from 'express';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { toCsv } from '../../../src/api/csv.js';
@@ -35,6 +36,40 @@ describe('toHttpError', () => {
 
     const unknown = toHttpError(new TypeError("Cannot read properties of undefined (reading 'x')"));
     expect(unknown).toMatchObject({ internal: true, error: { status: 500, code: 'INTERNAL', detail: 'an unexpected error occurred; it has been logged' } });
+  });
+});
+
+/** What Express' JSON body parser throws for a body sent with these headers. */
+async function jsonParserError(headers: Record<string, string>, body: Uint8Array): Promise<unknown> {
+  const app = express();
+  let caught: unknown = 'no error';
+  app.post('/', express.json(), (_req: Request, res: Response) => void res.end());
+  app.use((e: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    caught = e;
+    res.status(500).end();
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  } finally {
+    server.close();
+  }
+  return caught;
+}
+
+describe('toHttpError on body parser failures', () => {
+  it('answers 400 BAD_ENCODING for a gzip-encoded body that is not gzip', async () => {
+    const thrown = await jsonParserError({ 'content-encoding': 'gzip' }, Buffer.from('this is not gzip'));
+    expect(toHttpError(thrown)).toMatchObject({ internal: false, error: { status: 400, code: 'BAD_ENCODING' } });
+    const deflated = await jsonParserError({ 'content-encoding': 'deflate' }, Buffer.from('nor deflate'));
+    expect(toHttpError(deflated)).toMatchObject({ internal: false, error: { status: 400, code: 'BAD_ENCODING' } });
+  });
+
+  it('answers 415 for an encoding the parser does not know', async () => {
+    const thrown = await jsonParserError({ 'content-encoding': 'bogus' }, Buffer.from('{}'));
+    expect(toHttpError(thrown)).toMatchObject({ internal: false, error: { status: 415, code: 'UNSUPPORTED_ENCODING' } });
   });
 });
 
