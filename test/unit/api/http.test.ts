@@ -40,7 +40,7 @@ describe('toHttpError', () => {
 });
 
 /** What Express' JSON body parser throws for a body sent with these headers. */
-async function jsonParserError(headers: Record<string, string>, body: Uint8Array): Promise<unknown> {
+async function jsonParserError(headers: Record<string, string>, body: Buffer): Promise<unknown> {
   const app = express();
   let caught: unknown = 'no error';
   app.post('/', express.json(), (_req: Request, res: Response) => void res.end());
@@ -52,7 +52,7 @@ async function jsonParserError(headers: Record<string, string>, body: Uint8Array
   await new Promise((resolve) => server.once('listening', resolve));
   try {
     const { port } = server.address() as AddressInfo;
-    await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: new Uint8Array(body) });
   } finally {
     server.close();
   }
