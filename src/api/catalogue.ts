@@ -6,6 +6,7 @@
  */
 import { GraderError, coerceError } from '../errors.js';
 import type { AssignmentDefinition } from '../grading/assignment.js';
+import { maxScoreOf as maxScoreOfChecks } from '../grading/score.js';
 import { assignmentVersion } from '../grading/version.js';
 import type { Assignment } from '../store/rows.js';
 import type { AssignmentInput } from '../store/store.js';
@@ -95,5 +96,5 @@ function versionOf(definition: AssignmentDefinition): string {
 }
 
 export function maxScoreOf(definition: AssignmentDefinition): number {
-  return definition.checks.reduce((sum, c) => sum + c.maxPoints, 0);
+  return maxScoreOfChecks(definition.checks);
 }

@@ -3,6 +3,7 @@
  * clock: whether an upload is accepted, and what a late one costs.
  */
 import type { GradeReport, LatePenalty } from '../grading/report.js';
+import { penalisedScore } from '../grading/score.js';
 import type { LatePolicy } from '../store/rows.js';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -70,7 +71,7 @@ export function applyLatePenalty(report: GradeReport, policy: LatePolicy, dueAt:
 }
 
 export function penalised(score: number, penaltyPercent: number): number {
-  return round6(Math.max(0, score * (1 - penaltyPercent / 100)));
+  return penalisedScore(score, penaltyPercent);
 }
 
 export function lateMessage(days: number, percentPerDay: number, penaltyPercent: number): string {
@@ -99,8 +100,4 @@ function formatPercent(p: number): string {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
 }

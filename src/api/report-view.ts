@@ -5,7 +5,7 @@
  * recomputed over what is shown, so hidden checks leak neither feedback nor points.
  */
 import type { CheckResult, GradeReport } from '../grading/report.js';
-import { penalised } from './deadlines.js';
+import { maxScoreOf, objectiveTotals, penalisedScore, totalPoints } from '../grading/score.js';
 
 export function isVisibleToStudent(visibility: CheckResult['visibility'], dueAt: Date | null, now: Date): boolean {
   if (visibility === 'visible') return true;
@@ -15,32 +15,19 @@ export function isVisibleToStudent(visibility: CheckResult['visibility'], dueAt:
 
 export function studentReport(report: GradeReport, dueAt: Date | null, now: Date): GradeReport {
   const checks = report.checks.filter((c) => isVisibleToStudent(c.visibility, dueAt, now));
-  const earned = round6(checks.reduce((sum, c) => sum + c.points, 0));
-  const maxScore = round6(checks.reduce((sum, c) => sum + c.maxPoints, 0));
-  const objectives = new Map<string, { id: string; points: number; maxPoints: number }>();
-  for (const check of checks) {
-    for (const id of check.objectives) {
-      const o = objectives.get(id) ?? { id, points: 0, maxPoints: 0 };
-      o.points = round6(o.points + check.points);
-      o.maxPoints = round6(o.maxPoints + check.maxPoints);
-      objectives.set(id, o);
-    }
-  }
+  const earned = totalPoints(checks);
+  const maxScore = maxScoreOf(checks);
   const view: GradeReport = {
     ...report,
     checks,
-    objectives: [...objectives.values()].sort((a, b) => a.id.localeCompare(b.id)),
+    objectives: objectiveTotals(checks),
     // An ungradable report scores 0 whatever its checks say.
     score: report.gradable ? earned : 0,
     maxScore,
   };
   if (report.late !== undefined) {
-    view.score = penalised(view.score, report.late.penaltyPercent);
+    view.score = penalisedScore(view.score, report.late.penaltyPercent);
     view.late = { ...report.late, scoreBeforePenalty: report.gradable ? earned : 0 };
   }
   return view;
-}
-
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
 }

@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { listAssignments } from '../../graders/index.js';
 import { loadConfig } from '../config.js';
 import { coerceError, isAutograderError } from '../errors.js';
+import { maxScoreOf } from '../grading/score.js';
 import { createLogger } from '../logger.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { gradeCommand } from './grade-command.js';
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
       const rows = listAssignments().map((a) => ({
         id: a.id,
         title: a.title,
-        maxScore: a.checks.reduce((s, c) => s + c.maxPoints, 0),
+        maxScore: maxScoreOf(a.checks),
         checks: a.checks.map((c) => c.id),
       }));
       if (options.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

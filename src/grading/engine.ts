@@ -15,6 +15,7 @@ import type { Sandbox, SandboxFile, SandboxRun } from '../sandbox/sandbox.js';
 import { graderVersion } from '../version.js';
 import type { AssignmentDefinition, GradingContext } from './assignment.js';
 import { GradeReportSchema, REPORT_SCHEMA_VERSION, statusFor, type CheckResult, type GradeReport } from './report.js';
+import { clampPoints, maxScoreOf, objectiveTotals, totalPoints } from './score.js';
 import { assignmentVersion } from './version.js';
 
 export interface GradeInput {
@@ -79,29 +80,12 @@ export function sandboxErrorText(run: SandboxRun, limits: SandboxLimits): string
   }
 }
 
-function aggregateObjectives(checks: CheckResult[]): GradeReport['objectives'] {
-  const totals = new Map<string, { points: number; maxPoints: number }>();
-  for (const check of checks) {
-    for (const objective of check.objectives) {
-      const t = totals.get(objective) ?? { points: 0, maxPoints: 0 };
-      t.points += check.points;
-      t.maxPoints += check.maxPoints;
-      totals.set(objective, t);
-    }
-  }
-  return [...totals].map(([id, t]) => ({ id, points: round(t.points), maxPoints: round(t.maxPoints) }));
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
 async function baseReport(input: GradeInput, started: number): Promise<Omit<GradeReport, 'gradable' | 'score' | 'checks' | 'objectives' | 'errors'>> {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     assignment: { id: input.assignment.id, version: assignmentVersion(input.assignment) },
     submission: { id: input.submissionId ?? randomUUID(), file: input.notebook.name },
-    maxScore: round(input.assignment.checks.reduce((s, c) => s + c.maxPoints, 0)),
+    maxScore: maxScoreOf(input.assignment.checks),
     timings: { totalMs: Date.now() - started, sandboxMs: 0 },
     environment: {
       sandbox: input.assignment.execute ? (input.sandbox?.kind ?? 'none') : 'none',
@@ -160,7 +144,7 @@ export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
       if (isAutograderError(e)) throw e;
       throw new GraderError('CHECK_FAILED', `check ${check.id} of assignment ${assignment.id} failed: ${coerceError(e).message}`, { cause: e });
     }
-    const points = round(Math.min(Math.max(verdict.points, 0), check.maxPoints));
+    const points = clampPoints(verdict.points, check.maxPoints);
     checks.push({
       id: check.id,
       title: check.title,
@@ -177,9 +161,9 @@ export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
   return GradeReportSchema.parse({
     ...base,
     gradable: true,
-    score: round(checks.reduce((s, c) => s + c.points, 0)),
+    score: totalPoints(checks),
     checks,
-    objectives: aggregateObjectives(checks),
+    objectives: objectiveTotals(checks),
     errors,
     timings: { totalMs: Date.now() - started, sandboxMs: run?.wallMs ?? 0 },
   });

@@ -6,6 +6,7 @@ import { Router, json, type Request, type Response } from 'express';
 import type { AssignmentDefinition } from '../../grading/assignment.js';
 import type { Assignment, Submission, StoredResult, User } from '../../store/rows.js';
 import { READER_ROLES, STAFF_ROLES, currentUser, isStaff, requireRole } from '../auth.js';
+import { maxScoreOf as maxScoreOfChecks } from '../../grading/score.js';
 import { maxScoreOf } from '../catalogue.js';
 import type { ApiContext } from '../context.js';
 import { toCsv } from '../csv.js';
@@ -98,7 +99,7 @@ function assignmentView(definition: AssignmentDefinition, row: Assignment, viewe
   return {
     id: definition.id,
     title: definition.title,
-    maxScore: isStaff(viewer) ? maxScoreOf(definition) : checks.reduce((sum, c) => sum + c.maxPoints, 0),
+    maxScore: isStaff(viewer) ? maxScoreOf(definition) : maxScoreOfChecks(checks),
     checks,
     dueAt: row.dueAt?.toISOString() ?? null,
     latePolicy: row.latePolicy,

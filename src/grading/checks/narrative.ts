@@ -11,6 +11,7 @@ import {
 } from '../../notebook/narrative.js';
 import { headingName } from '../../notebook/markdown.js';
 import type { Check, CheckVerdict, CommonCheckOptions, GradingContext } from '../assignment.js';
+import { formatPoints, roundPoints } from '../score.js';
 
 export interface NarrativeCheckOptions extends CommonCheckOptions, Partial<NarrativeOptions> {}
 
@@ -106,7 +107,7 @@ function scoreNarrative(ctx: GradingContext, analysis: NarrativeAnalysis, opts: 
   }
   const breakdown = earned.map((c) => `${COMPONENT_NAMES[c.component]} ${format(c.max * c.fraction)}/${format(c.max)}`).join(', ');
   return {
-    points: Math.round(total * 1000) / 1000,
+    points: roundPoints(total),
     feedback: [...problems.map((p) => `- ${p}`), `Points: ${breakdown}.`].join('\n'),
   };
 }
@@ -188,5 +189,5 @@ function componentScores(ctx: GradingContext, analysis: NarrativeAnalysis, opts:
 }
 
 function format(points: number): string {
-  return String(Math.round(points * 100) / 100);
+  return formatPoints(points);
 }

@@ -12,6 +12,7 @@ import {
 } from '../../notebook/placeholders.js';
 import type { Cell } from '../../notebook/schema.js';
 import type { Check, CheckVerdict, CommonCheckOptions, GradingContext } from '../assignment.js';
+import { clampPoints } from '../score.js';
 
 export interface PlaceholdersCheckOptions extends CommonCheckOptions {
   /** What counts as a placeholder. @defaultValue {@link DEFAULT_PLACEHOLDER_PATTERNS} (all built-in kinds) */
@@ -52,8 +53,7 @@ export function placeholders(options: PlaceholdersCheckOptions): Check {
       if (left.length === 0) return { points: options.points, feedback: 'No code placeholders are left in your notebook.' };
       const inStarter = ctx.starter === undefined ? 0 : findPlaceholders(ctx.starter, patterns).length;
       const perPlaceholder = options.pointsPerPlaceholder ?? options.points / (inStarter > 0 ? inStarter : 4);
-      // Three decimals, as the engine rounds totals.
-      const points = Math.round(Math.max(0, options.points - left.length * perPlaceholder) * 1000) / 1000;
+      const points = clampPoints(options.points - left.length * perPlaceholder, options.points);
       return { points, feedback: describe(ctx, left) };
     },
   };
