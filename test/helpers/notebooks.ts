@@ -1,6 +1,6 @@
 /**
- * Notebooks for static-analysis tests: the real course notebooks from shared/ beside the
- * repository, and small ones built in a test.
+ * Notebooks for static-analysis tests: the real course notebooks copied into
+ * test/fixtures/course/ (licences in its README), and small ones built in a test.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -10,8 +10,8 @@ import type { Cell, Notebook } from '../../src/notebook/schema.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Course notebooks live in shared/ next to the repository (not inside it). */
-export const COURSE_DIR = resolve(repoRoot, '..', 'shared', 'examples', 'course');
+/** Real course notebooks, unchanged copies (tests never read outside the repository). */
+export const COURSE_DIR = resolve(repoRoot, 'test', 'fixtures', 'course');
 
 export function courseBytes(name: string): Uint8Array {
   return readFileSync(resolve(COURSE_DIR, name));

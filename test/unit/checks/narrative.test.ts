@@ -69,7 +69,7 @@ describe('the narrative check', () => {
     expect(verdict.feedback).toContain('6 of 9 questions answered in Markdown.');
     expect(verdict.feedback).toContain('Question 4 ("Use `learn.fine_tune?` to bring up the documentation.") is unanswered');
     expect(verdict.feedback).toContain(
-      'Question 5 ("Give an example filename for one of the images in the dataset.") is answered in a code comment; answer in a Markdown cell.',
+      'Question 5 ("Give an example filename for one of the images in the dataset.") is answered in a code comment (cell 14: "Abc.jpg would be labeled as a cat because it…"); answers count in a Markdown cell: move it into one below the question.',
     );
     expect(verdict.feedback).toContain('Question 9 ("How might we change the task?") is unanswered');
   });

@@ -48,7 +48,7 @@ describe('questions of the u05n1-softmax starter', () => {
     expect(analysis.questions.map((q) => q.credit)).toEqual([1, 0.5, 0, 0, 0]);
     expect(analysis.questions[2]?.message).toContain('has only a very short answer ("yes")');
     expect(analysis.questions[3]?.message).toBe(
-      'Question 4 ("Use your observations in #1-2 above to explain why `softmax_stable`…") is answered in a code comment; answer in a Markdown cell.',
+      'Question 4 ("Use your observations in #1-2 above to explain why `softmax_stable`…") is answered in a code comment (cell 40: "exp(x) of a large x overflows to inf, and inf /…"); answers count in a Markdown cell: move it into one below the question.',
     );
     expect(analysis.studentMarkdownCells).toBe(3);
   });
@@ -90,7 +90,7 @@ describe('the Example_Lab1 submission against the Lab1 starter', () => {
     const question = analysis().questions[4];
     expect(question?.cellIndex).toBe(12);
     expect(question?.message).toBe(
-      'Question 5 ("Give an example filename for one of the images in the dataset.") is answered in a code comment; answer in a Markdown cell.',
+      'Question 5 ("Give an example filename for one of the images in the dataset.") is answered in a code comment (cell 14: "Abc.jpg would be labeled as a cat because it…"); answers count in a Markdown cell: move it into one below the question.',
     );
   });
 
@@ -110,7 +110,7 @@ describe('without a starter', () => {
     const analysis = analyzeNarrative(courseNotebook('Example_Lab1.ipynb'), undefined);
     expect(analysis.questions.map((q) => q.status)).toEqual(['missing', 'code-comment', 'answered', 'answered', 'missing', 'missing']);
     expect(analysis.questions[1]?.message).toContain('Question 2 ("Give an example filename');
-    expect(analysis.questions[1]?.message).toContain('is answered in a code comment; answer in a Markdown cell.');
+    expect(analysis.questions[1]?.message).toContain('is answered in a code comment (cell 14: "Abc.jpg would be labeled as a cat because it…")');
   });
 
   it('counts the submission\'s own answer placeholders as unanswered', () => {
