@@ -25,6 +25,8 @@ export interface CheckVerdict {
   points: number;
   /** What happened and what to fix; never an expected value of a hidden case. */
   feedback: string;
+  /** The cells (0-based indexes) the feedback is about, when the check knows them. */
+  cells?: number[];
 }
 
 export interface Check {

@@ -154,6 +154,7 @@ export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
       feedback: verdict.feedback,
       visibility: check.visibility,
       objectives: check.objectives,
+      ...(verdict.cells !== undefined && verdict.cells.length > 0 ? { cells: [...new Set(verdict.cells)].sort((a, b) => a - b) } : {}),
     });
   }
 

@@ -22,6 +22,12 @@ export const CheckResultSchema = z.object({
   visibility: VisibilitySchema,
   /** Course objectives this check gives evidence for (e.g. `TM-Softmax`). */
   objectives: z.array(z.string()).default([]),
+  /**
+   * Indexes (0-based) of the notebook cells the feedback is about, when the check knows
+   * them (placeholders, cells that failed to run); pages show the feedback beside them.
+   * Optional, so reports written before it existed still parse.
+   */
+  cells: z.array(z.number().int().nonnegative()).optional(),
 });
 export type CheckResult = z.infer<typeof CheckResultSchema>;
 

@@ -44,7 +44,8 @@ export function execution(options: ExecutionOptions): Check {
     objectives: options.objectives ?? [],
     calls: () => [],
     grade(ctx: GradingContext): CheckVerdict {
-      const stored = analyzeStoredExecution(ctx.notebook).problems;
+      const analysis = analyzeStoredExecution(ctx.notebook);
+      const stored = analysis.problems;
       // Without a fresh run, the stored run is all there is to judge (report-only assignments).
       const fresh = ctx.run ? freshRunProblems(ctx) : [];
       let fraction: number;
@@ -54,12 +55,19 @@ export function execution(options: ExecutionOptions): Check {
       else if (fresh.length > 0) fraction = 0;
       else fraction = stored.length === 0 ? 1 : freshShare;
       const points = options.points * fraction;
+      // The cells the feedback names, for pages that show it beside them.
+      const cells = [
+        ...(ctx.run?.response?.cells ?? []).filter((c) => c.status !== 'ok' && c.status !== 'skipped').map((c) => c.index),
+        ...analysis.errors.map((e) => e.cellIndex),
+        ...analysis.outOfOrder.map((o) => o.cellIndex),
+        ...analysis.unrun.map((u) => u.cellIndex),
+      ];
       const lines: string[] = [];
       if (fresh.length) lines.push('Running your notebook fresh, from the top, in the grader:', ...fresh.map((p) => `- ${p}`));
       if (stored.length) lines.push('The notebook as submitted:', ...stored.map((p) => `- ${p}`));
       if (lines.length === 0) return { points, feedback: 'The notebook runs top to bottom without errors.' };
       lines.push('Fix the errors, then use Kernel > Restart and Run All and save before submitting.');
-      return { points, feedback: lines.join('\n') };
+      return { points, feedback: lines.join('\n'), cells };
     },
   };
 }

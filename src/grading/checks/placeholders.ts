@@ -54,7 +54,7 @@ export function placeholders(options: PlaceholdersCheckOptions): Check {
       const inStarter = ctx.starter === undefined ? 0 : findPlaceholders(ctx.starter, patterns).length;
       const perPlaceholder = options.pointsPerPlaceholder ?? options.points / (inStarter > 0 ? inStarter : 4);
       const points = clampPoints(options.points - left.length * perPlaceholder, options.points);
-      return { points, feedback: describe(ctx, left) };
+      return { points, feedback: describe(ctx, left), cells: left.map((f) => f.cellIndex) };
     },
   };
 }

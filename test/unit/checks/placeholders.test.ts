@@ -17,6 +17,8 @@ describe('the placeholders check', () => {
     const starter = courseNotebook('u05n1-softmax.ipynb');
     const verdict = await placeholders({ points: 2 }).grade(ctx(starter, starter));
     expect(verdict.points).toBe(0);
+    // 0-based indexes of the cells the feedback names, for pages that show it beside them.
+    expect(verdict.cells).toEqual([11, 28, 30, 32]);
     expect(verdict.feedback.split('\n')).toEqual([
       '4 placeholders are still in your code:',
       '- cell 12 ("def softmax(xx):"), line 6: `return ...`: replace the `...` with your code',

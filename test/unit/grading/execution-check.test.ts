@@ -43,6 +43,7 @@ describe('execution check', () => {
     ], ranCleanly));
     expect(verdict.feedback).toMatch(/Cell 2 ran past the per-cell time limit/);
     expect(verdict.feedback).toMatch(/Cell 3 stopped the Python kernel/);
+    expect(verdict.cells).toEqual([1, 2]);
   });
 
   it('keeps part of the points when only the stored run was out of order', async () => {
