@@ -5,8 +5,9 @@
  * native CPU), 'wasm', 'cpu' (pure JavaScript); the first that starts wins. The native
  * packages download a library at install time, so they exist only where an image installed
  * them (the GPU worker): they are imported by a computed name, so building and running
- * without them works. AUTOGRADER_TENSOR_BACKEND=<name> forces one; if that one cannot
- * start, initialisation fails rather than quietly grading on another backend.
+ * without them works. `requestTensorBackend(name)` (config.tensorBackend, from
+ * AUTOGRADER_TENSOR_BACKEND) forces one; if that one cannot start, initialisation fails
+ * rather than quietly grading on another backend.
  *
  * Whatever the backend, the references compute in float32: TensorFlow.js has no float64.
  */
@@ -38,9 +39,25 @@ const CANDIDATES: Record<TensorBackend, Candidate> = {
   cpu: { load: async () => undefined, registeredAs: 'cpu' },
 };
 
+let requested: TensorBackend | 'auto' = 'auto';
 let selection: Promise<TensorBackend> | undefined;
 let chosen: TensorBackend | undefined;
 let skipped: SkippedTensorBackend[] = [];
+
+/**
+ * Which backend initTensorBackend starts: one by name, or 'auto' (the first that starts).
+ * Call it before initTensorBackend; once a backend is chosen it stays for the process.
+ */
+export function requestTensorBackend(name: TensorBackend | 'auto'): void {
+  if (chosen !== undefined && name !== 'auto' && name !== chosen) {
+    throw new TensorBackendError(
+      'usage',
+      'TENSOR_BACKEND_ALREADY_CHOSEN',
+      `the ${chosen} tensor backend is already running; ${TENSOR_BACKEND_ENV}=${name} must be set before the first grading`,
+    );
+  }
+  requested = name;
+}
 
 /**
  * Starts the tensor backend and returns its name ('node-gpu' | 'node' | 'wasm' | 'cpu').
@@ -109,17 +126,7 @@ async function selectBackend(): Promise<TensorBackend> {
 }
 
 function forcedBackend(): TensorBackend | undefined {
-  const value = process.env[TENSOR_BACKEND_ENV]?.trim();
-  if (value === undefined || value === '') return undefined;
-  const known = TENSOR_BACKENDS.find((name) => name === value);
-  if (known === undefined) {
-    throw new TensorBackendError(
-      'usage',
-      'TENSOR_BACKEND_UNKNOWN',
-      `${TENSOR_BACKEND_ENV}=${value} is not a tensor backend; use one of ${TENSOR_BACKENDS.join(', ')}, or leave it unset`,
-    );
-  }
-  return known;
+  return requested === 'auto' ? undefined : requested;
 }
 
 /** Starts one backend; returns why it could not, or undefined on success. */

@@ -5,6 +5,7 @@
  */
 export {
   initTensorBackend,
+  requestTensorBackend,
   skippedTensorBackends,
   tensorBackendName,
   TENSOR_BACKEND_ENV,

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { TENSOR_BACKENDS } from '../reference/backend.js';
 import { UsageError } from './errors.js';
 
 /** Debian's python3 has numpy, nbclient, ipykernel and torch; the pyenv one on PATH does not. */
@@ -41,13 +42,20 @@ export const SandboxLimitsSchema = z.object({
 });
 export type SandboxLimits = z.infer<typeof SandboxLimitsSchema>;
 
+export const LogLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+export type LogLevel = z.infer<typeof LogLevelSchema>;
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+
 export const ConfigSchema = z.object({
   /** Which sandbox runs student code. `auto`: docker when the engine and image answer, else process. */
   sandbox: z.enum(['auto', 'docker', 'process']).default('auto'),
   /** The interpreter of the process sandbox. @defaultValue /usr/bin/python3 when present */
   python: z.string().min(1).default(defaultPython),
-  /** Production refuses the process sandbox unless this is set. @defaultValue false */
-  allowProcessSandbox: z.boolean().default(true),
+  /**
+   * With NODE_ENV=production the process sandbox runs only when this is true
+   * (AUTOGRADER_ALLOW_PROCESS_SANDBOX=true exactly). @defaultValue false
+   */
+  allowProcessSandbox: z.boolean().default(false),
   sandboxLimits: SandboxLimitsSchema.default(() => SandboxLimitsSchema.parse({})),
   /** Docker image of the sandbox; empty: the tag computed from the image's inputs. */
   sandboxImage: z.string().default(''),
@@ -69,8 +77,8 @@ export const ConfigSchema = z.object({
   apiUrl: z.string().default('http://127.0.0.1:3000'),
   /** The token a worker presents to the API (role worker). */
   workerToken: z.string().default(''),
-  /** Jobs one worker grades at once. @defaultValue 1 */
-  workerConcurrency: int().positive().default(1),
+  /** Jobs one worker grades at once; 0: from the machine (see worker/concurrency.ts). @defaultValue 0 */
+  workerConcurrency: int().nonnegative().default(0),
   /**
    * Names a worker in heartbeats and on its sandbox containers. Stable across restarts, so a
    * restarted worker removes its own leftover containers; give each worker sharing one
@@ -87,7 +95,20 @@ export const ConfigSchema = z.object({
   /** On SIGTERM, how long running jobs may go on before they are handed back to the queue. @defaultValue 60 (s) */
   workerShutdownGraceS: z.coerce.number().nonnegative().default(60),
   /** @defaultValue info */
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  logLevel: LogLevelSchema.default(DEFAULT_LOG_LEVEL),
+  /** The token `submit`, `status` and `regrade` present to the API. */
+  apiToken: z.string().default(''),
+  /** The admin token `serve` creates at first start; empty: a random one. */
+  adminToken: z.string().default(''),
+  /** How `autograder sandbox build` builds the image: offline (debootstrap) or from the registry. @defaultValue offline */
+  sandboxBuild: z.enum(['offline', 'registry']).default('offline'),
+  /** The TensorFlow.js backend of the references; auto: the first that starts. @defaultValue auto */
+  tensorBackend: z.enum(['auto', ...TENSOR_BACKENDS]).default('auto'),
+  /**
+   * Key that encrypts LMS integration secrets and our LTI signing key at rest (AES-256-GCM):
+   * 32 bytes as 64 hex digits or base64. Empty: a key generated once in `<dataDir>/lms-secret.key`.
+   */
+  lmsSecretKey: z.string().default(''),
   /** production / development. In production the process sandbox needs allowProcessSandbox. */
   environment: z.enum(['development', 'production', 'test']).default('development'),
 });
@@ -114,7 +135,12 @@ const ENV_KEYS = {
   WORKER_LOCK_MS: 'workerLockMs',
   WORKER_SHUTDOWN_GRACE_S: 'workerShutdownGraceS',
   LOG_LEVEL: 'logLevel',
+  AUTOGRADER_LMS_KEY: 'lmsSecretKey',
   NODE_ENV: 'environment',
+  AUTOGRADER_TOKEN: 'apiToken',
+  AUTOGRADER_ADMIN_TOKEN: 'adminToken',
+  AUTOGRADER_SANDBOX_BUILD: 'sandboxBuild',
+  AUTOGRADER_TENSOR_BACKEND: 'tensorBackend',
 } as const satisfies Record<string, keyof Config>;
 
 const LIMIT_ENV_KEYS = {
@@ -126,21 +152,27 @@ const LIMIT_ENV_KEYS = {
   SANDBOX_CALL_TIMEOUT_S: 'callTimeoutS',
 } as const satisfies Record<string, keyof SandboxLimits>;
 
-const SECRET_KEYS: ReadonlySet<keyof Config> = new Set(['workerToken', 'databaseUrl']);
+const SECRET_KEYS: ReadonlySet<keyof Config> = new Set(['workerToken', 'databaseUrl', 'apiToken', 'adminToken', 'lmsSecretKey']);
 
-function parseBoolean(v: string): boolean {
-  return ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase());
+/**
+ * Only `true` turns the flag on: running student code without isolation must be asked for
+ * in so many words, so an empty or misspelt value leaves it off. Anything but true/false is
+ * refused rather than guessed at.
+ */
+function parseAllowFlag(value: string): boolean | string {
+  const v = value.trim();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  return value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const raw: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     const value = env[name];
-    if (value === undefined || value === '') continue;
-    raw[key] = key === 'allowProcessSandbox' ? parseBoolean(value) : value;
-  }
-  if (raw.environment === 'production' && env.AUTOGRADER_ALLOW_PROCESS_SANDBOX === undefined) {
-    raw.allowProcessSandbox = false;
+    if (value === undefined) continue;
+    if (key === 'allowProcessSandbox') raw[key] = parseAllowFlag(value);
+    else if (value !== '') raw[key] = value;
   }
   const limits: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(LIMIT_ENV_KEYS)) {
@@ -154,6 +186,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new UsageError('BAD_CONFIG', `invalid configuration: ${detail}`);
   }
   return Object.freeze(parsed.data);
+}
+
+/**
+ * LOG_LEVEL alone, for loggers made before (or without) the whole config; a bad value
+ * falls back to the default here and is reported by loadConfig.
+ */
+export function logLevelFrom(env: NodeJS.ProcessEnv = process.env): LogLevel {
+  const parsed = LogLevelSchema.safeParse(env.LOG_LEVEL);
+  return parsed.success ? parsed.data : DEFAULT_LOG_LEVEL;
 }
 
 /** The config with secrets replaced, for logs. */

@@ -19,6 +19,7 @@ import {
 import { createSandbox } from '../src/sandbox/select.js';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
 import { HttpWorkerApi, type WorkerApi } from './api-client.js';
+import { workerConcurrency } from './concurrency.js';
 import { RELEASE_REASON, processGradeJob } from './grade-job.js';
 import { servesGpu } from './gpu.js';
 import { startHeartbeat, type RunningHeartbeat } from './heartbeat.js';
@@ -71,6 +72,7 @@ export async function startWorkerService(options: WorkerServiceOptions): Promise
   const ownsSandbox = options.sandbox === undefined;
   const sandbox = options.sandbox ?? (await createSandbox(config, logger, { workerId: config.workerId }));
   const queues: GradingQueueName[] = gpu ? [GRADING_QUEUE, GPU_GRADING_QUEUE] : [GRADING_QUEUE];
+  const concurrency = workerConcurrency(config);
 
   // Workers block on Redis and must wait out an outage (maxRetriesPerRequest: null);
   // heartbeats must not, so they get a fail-fast connection of their own.
@@ -103,7 +105,7 @@ export async function startWorkerService(options: WorkerServiceOptions): Promise
         connection,
         prefix,
         name: config.workerId,
-        concurrency: config.workerConcurrency,
+        concurrency,
         lockDuration: config.workerLockMs,
         stalledInterval: config.workerLockMs,
         maxStalledCount: MAX_STALLED_COUNT,
@@ -127,11 +129,11 @@ export async function startWorkerService(options: WorkerServiceOptions): Promise
     sandboxKind: sandbox.kind,
     probe: sandboxHealthProbe(sandbox, config),
     gpu,
-    concurrency: config.workerConcurrency,
+    concurrency,
     logger,
     intervalMs: options.heartbeatIntervalMs,
   });
-  logger.info({ queues, sandbox: sandbox.kind, gpu, concurrency: config.workerConcurrency, api: config.apiUrl }, 'worker started');
+  logger.info({ queues, sandbox: sandbox.kind, gpu, concurrency, api: config.apiUrl }, 'worker started');
 
   const release = () => {
     for (const worker of workers) worker.cancelAllJobs(RELEASE_REASON);

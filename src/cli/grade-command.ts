@@ -52,7 +52,7 @@ export async function gradeCommand(file: string, options: GradeCommandOptions, c
     return ExitCode.notGradable;
   }
   const sandbox = assignment.execute
-    ? await createSandbox({ ...config, sandbox: options.sandbox ?? config.sandbox }, logger)
+    ? await createSandbox({ ...config, sandbox: options.sandbox ?? config.sandbox }, logger, { fallBackToProcess: true })
     : undefined;
   if (process.stderr.isTTY && sandbox) process.stderr.write(`Running ${basename(file)} in the ${sandbox.kind} sandbox…\n`);
   try {

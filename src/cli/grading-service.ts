@@ -70,7 +70,7 @@ export async function startGradingService(options: GradingServiceOptions): Promi
     const tokens = await bootstrapTokens({
       store,
       dataDir: config.dataDir,
-      adminToken: options.adminToken ?? process.env.AUTOGRADER_ADMIN_TOKEN,
+      adminToken: options.adminToken ?? (config.adminToken || undefined),
       workerToken: config.workerToken || undefined,
     });
     if (tokens.workerTokenIsEphemeral) cleanup.unshift(() => store.revokeToken(tokens.workerToken));

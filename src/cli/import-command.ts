@@ -64,7 +64,7 @@ export async function importCommand(archivePath: string, options: ImportCommandO
   await mkdir(out, { recursive: true });
 
   const sandbox = assignment.execute
-    ? await createSandbox({ ...config, sandbox: options.sandbox ?? config.sandbox }, logger)
+    ? await createSandbox({ ...config, sandbox: options.sandbox ?? config.sandbox }, logger, { fallBackToProcess: true })
     : undefined;
   const total = archive.submissions.length;
   const progress = progressLine();

@@ -3,7 +3,8 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { listAssignments } from '../../graders/index.js';
-import { loadConfig } from '../config.js';
+import { requestTensorBackend } from '../../reference/backend.js';
+import { loadConfig, type Config } from '../config.js';
 import { coerceError, isAutograderError } from '../errors.js';
 import { maxScoreOf } from '../grading/score.js';
 import { createLogger } from '../logger.js';
@@ -14,8 +15,14 @@ import { sandboxBuildCommand } from './sandbox-command.js';
 import { registerServiceCommands } from './service-commands.js';
 
 async function main(argv: string[]): Promise<number> {
-  const config = loadConfig();
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    return reportFailure(e);
+  }
+  requestTensorBackend(config.tensorBackend);
+  const logger = createLogger(config.logLevel);
   let exitCode: number = ExitCode.ok;
   const program = new Command()
     .name('autograder')
@@ -72,14 +79,19 @@ async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-    const error = coerceError(e);
-    if (isAutograderError(error)) {
-      process.stderr.write(`autograder: ${error.message}\n`);
-    } else {
-      process.stderr.write(`autograder: unexpected error: ${error.stack ?? error.message}\n`);
-    }
-    return exitCodeFor(error);
+    return reportFailure(e);
   }
+}
+
+/** One line for an error the user can act on (bad configuration included); a stack only for a bug. */
+function reportFailure(e: unknown): number {
+  const error = coerceError(e);
+  if (isAutograderError(error)) {
+    process.stderr.write(`autograder: ${error.message}\n`);
+  } else {
+    process.stderr.write(`autograder: unexpected error: ${error.stack ?? error.message}\n`);
+  }
+  return exitCodeFor(error);
 }
 
 process.exitCode = await main(process.argv);

@@ -9,6 +9,7 @@ export async function sandboxBuildCommand(config: Config, logger: Logger): Promi
   let lines = 0;
   const built = await ensureSandboxImage({
     dockerSocket: config.dockerSocket,
+    mode: config.sandboxBuild,
     onProgress: (line) => {
       lines++;
       const elapsed = ((Date.now() - started) / 1000).toFixed(0).padStart(4);

@@ -10,9 +10,8 @@ import { regradeCommand, statusCommand, submitCommand } from './submit-command.j
 import { tokensCreateCommand } from './tokens-command.js';
 import { workerCommand } from './worker-command.js';
 
-/** Long-running commands log what they do; one-shot ones only warnings. */
-const serviceLogger = () => createLogger(process.env.LOG_LEVEL ?? 'info');
-const quietLogger = () => createLogger(process.env.LOG_LEVEL ?? 'warn');
+/** Every command logs at LOG_LEVEL (config.logLevel), whose one default is in src/config.ts. */
+const commandLogger = (config: Config) => createLogger(config.logLevel);
 
 const apiOption = () => new Option('--api <url>', 'the grading service (default: API_URL or http://127.0.0.1:3000)');
 const tokenOption = () => new Option('--token <token>', 'your API token (default: AUTOGRADER_TOKEN)');
@@ -25,12 +24,12 @@ export function registerServiceCommands(program: Command, config: Config, setExi
     .option('-p, --port <port>', 'port to listen on; 0 picks a free one (default: PORT or 3000)')
     .option('--host <address>', 'address to listen on; 0.0.0.0 serves other machines', '127.0.0.1')
     .option('--no-worker', 'run the API only; workers run elsewhere (`autograder worker`)')
-    .action(async (options) => setExitCode(await serveCommand(options, config, serviceLogger())));
+    .action(async (options) => setExitCode(await serveCommand(options, config, commandLogger(config))));
 
   program
     .command('worker')
     .description('grade jobs from the queue (needs REDIS_URL, API_URL and WORKER_TOKEN; no database)')
-    .action(async () => setExitCode(await workerCommand(config, serviceLogger())));
+    .action(async () => setExitCode(await workerCommand(config, commandLogger(config))));
 
   program
     .command('tokens')
@@ -40,7 +39,7 @@ export function registerServiceCommands(program: Command, config: Config, setExi
     .addOption(new Option('--role <role>', 'what the token may do').choices(['student', 'instructor', 'lms', 'worker', 'admin']).makeOptionMandatory())
     .requiredOption('--name <name>', "the person's or machine's name")
     .option('--student <id>', 'student number (a second token for the same number goes to the same user)')
-    .action(async (options) => setExitCode(await tokensCreateCommand(options, config, quietLogger())));
+    .action(async (options) => setExitCode(await tokensCreateCommand(options, config, commandLogger(config))));
 
   program
     .command('submit')

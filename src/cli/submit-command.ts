@@ -25,7 +25,7 @@ export interface WaitingOptions extends ServiceOptions {
 }
 
 export function clientFor(options: ServiceOptions, config: Config): ServiceClient {
-  return new ServiceClient({ apiUrl: options.api ?? config.apiUrl, token: options.token ?? process.env.AUTOGRADER_TOKEN ?? '' });
+  return new ServiceClient({ apiUrl: options.api ?? config.apiUrl, token: options.token ?? config.apiToken });
 }
 
 function waitSeconds(options: WaitingOptions): number {

@@ -38,15 +38,10 @@ export async function resolveSandboxImage(config: Pick<Config, 'sandboxImage'>):
   return config.sandboxImage || sandboxImageTag();
 }
 
-/** `AUTOGRADER_SANDBOX_BUILD=registry` builds from docker/sandbox/Dockerfile; anything else offline. */
-export function sandboxBuildMode(env: NodeJS.ProcessEnv = process.env): SandboxBuildMode {
-  return env.AUTOGRADER_SANDBOX_BUILD === 'registry' ? 'registry' : 'offline';
-}
-
 export interface EnsureSandboxImageOptions {
   /** Each progress line of the build (debootstrap, docker import, docker build). */
   onProgress?: (line: string) => void;
-  /** @defaultValue sandboxBuildMode() */
+  /** registry: from docker/sandbox/Dockerfile (config.sandboxBuild). @defaultValue offline */
   mode?: SandboxBuildMode;
   /** The engine to build on. @defaultValue /var/run/docker.sock */
   dockerSocket?: string;
@@ -65,7 +60,7 @@ export interface EnsuredImage {
  * cached (/var/cache/autograder) it skips the download.
  */
 export async function ensureSandboxImage(options: EnsureSandboxImageOptions = {}): Promise<EnsuredImage> {
-  const mode = options.mode ?? sandboxBuildMode();
+  const mode = options.mode ?? 'offline';
   const script = join(sandboxDockerDir(), BUILD_SCRIPTS[mode]);
   const env = { ...process.env };
   if (options.dockerSocket && options.dockerSocket !== DEFAULT_SOCKET) env.DOCKER_HOST = `unix://${options.dockerSocket}`;

@@ -1,7 +1,9 @@
 /**
  * Which sandbox runs student code: `docker` (isolation), `process` (none, development),
- * or `auto`: docker when the engine answers and the image is there, else process with
- * a warning.
+ * or `auto`: docker when the engine answers and the image is there. Only a local one-shot
+ * command (`grade`, `import`) may then fall back to the process sandbox, saying so on
+ * stderr; the service (`serve`, `worker`) refuses to start instead, so student code never
+ * runs without isolation unless the process sandbox was asked for by name.
  */
 import { hostname } from 'node:os';
 import type { Config } from '../config.js';
@@ -49,6 +51,12 @@ export interface CreateSandboxOptions {
    * Give each worker sharing one Docker engine its own id. @defaultValue the host name
    */
   workerId?: string;
+  /**
+   * With `auto` and no usable Docker engine, use the process sandbox (with a warning on
+   * stderr) instead of failing. For commands a developer runs on their own machine only,
+   * never for the service. @defaultValue false
+   */
+  fallBackToProcess?: boolean;
 }
 
 export async function createSandbox(config: Config, logger: Logger, options: CreateSandboxOptions = {}): Promise<Sandbox> {
@@ -57,8 +65,16 @@ export async function createSandbox(config: Config, logger: Logger, options: Cre
   const status = await dockerEngineStatus(config, logger);
   if (!status.ok) {
     if (choice === 'docker') throw new PlatformError(status.code, status.why);
+    if (!options.fallBackToProcess) {
+      throw new PlatformError(
+        status.code,
+        `${status.why}; the service does not fall back to the process sandbox, which is NOT isolation `
+          + '(to run student code unisolated anyway, ask for it by name: AUTOGRADER_SANDBOX=process)',
+      );
+    }
+    const sandbox = createProcessSandbox(config, logger);
     process.stderr.write(`warning: ${status.why}; falling back to the process sandbox, which is NOT isolation\n`);
-    return createProcessSandbox(config, logger);
+    return sandbox;
   }
   return DockerSandbox.open({
     client: new DockerSandboxClient(config.dockerSocket, logger.child({ component: 'docker' })),

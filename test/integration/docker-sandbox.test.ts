@@ -197,12 +197,18 @@ describe.skipIf(!available)('DockerSandbox on the real engine', () => {
   it('runs two submissions at once in separate containers', async () => {
     const { sandbox } = await open();
     try {
-      const write = 'open("/work/mine.txt", "w").write("a")';
+      // Each finds no file, writes its own mark, waits while the other runs, and finds its
+      // own mark still there: a shared work directory fails one of the assertions.
+      const write = (mark: string) =>
+        'import os, time\n'
+        + 'assert not os.path.exists("/work/mine.txt"), "found the other submission\'s file"\n'
+        + `open("/work/mine.txt", "w").write("${mark}")\n`
+        + 'time.sleep(2)\n'
+        + `assert open("/work/mine.txt").read() == "${mark}", "the other submission overwrote my file"`;
       const runs = await Promise.all([
-        sandbox.run(jobFor(notebookJson([SOFTMAX_SOURCE, write]))),
-        sandbox.run(jobFor(notebookJson([SOFTMAX_SOURCE, write]))),
+        sandbox.run(jobFor(notebookJson([SOFTMAX_SOURCE, write('a')]))),
+        sandbox.run(jobFor(notebookJson([SOFTMAX_SOURCE, write('b')]))),
       ]);
-      // Each wrote its own file without finding the other's: separate work directories.
       for (const run of runs) {
         expectSoftmaxCorrect(run);
         expect(run.response?.cells.map((c) => c.status)).toEqual(['ok', 'ok']);
@@ -266,9 +272,9 @@ describe.skipIf(!available)('createSandbox', () => {
     );
   });
 
-  it('falls back to the process sandbox under auto when the engine does not answer', async () => {
+  it('falls back to the process sandbox under auto, for a local command, when the engine does not answer', async () => {
     const config = { ...testConfig, sandbox: 'auto' as const, dockerSocket: '/nonexistent/docker.sock' };
-    const sandbox = await createSandbox(config, silent);
+    const sandbox = await createSandbox(config, silent, { fallBackToProcess: true });
     try {
       expect(sandbox.kind).toBe('process');
     } finally {

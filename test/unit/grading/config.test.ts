@@ -26,8 +26,32 @@ describe('config', () => {
     expect(loadConfig({ NODE_ENV: 'production', AUTOGRADER_ALLOW_PROCESS_SANDBOX: 'true' }).allowProcessSandbox).toBe(true);
   });
 
+  it('allows the process sandbox in production only for exactly `true`: empty is not true', () => {
+    expect(loadConfig({ NODE_ENV: 'production', AUTOGRADER_ALLOW_PROCESS_SANDBOX: '' }).allowProcessSandbox).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', AUTOGRADER_ALLOW_PROCESS_SANDBOX: 'false' }).allowProcessSandbox).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: 'production', AUTOGRADER_ALLOW_PROCESS_SANDBOX: 'yes' })).toThrow(/allowProcessSandbox/);
+    expect(loadConfig({}).allowProcessSandbox).toBe(false);
+  });
+
+  it('reads every variable the program uses through the schema', () => {
+    const config = loadConfig({
+      LOG_LEVEL: 'debug',
+      AUTOGRADER_TOKEN: 'ag_student',
+      AUTOGRADER_ADMIN_TOKEN: 'ag_admin',
+      AUTOGRADER_SANDBOX_BUILD: 'registry',
+      AUTOGRADER_TENSOR_BACKEND: 'cpu',
+    });
+    expect(config).toMatchObject({ logLevel: 'debug', apiToken: 'ag_student', adminToken: 'ag_admin', sandboxBuild: 'registry', tensorBackend: 'cpu' });
+    expect(loadConfig({})).toMatchObject({ logLevel: 'info', apiToken: '', adminToken: '', sandboxBuild: 'offline', tensorBackend: 'auto' });
+    expect(() => loadConfig({ AUTOGRADER_TENSOR_BACKEND: 'gpu' })).toThrow(/tensorBackend/);
+    expect(() => loadConfig({ AUTOGRADER_SANDBOX_BUILD: 'cloud' })).toThrow(/sandboxBuild/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/logLevel/);
+  });
+
   it('redacts secrets for logs', () => {
     const redacted = redactConfig(loadConfig({ WORKER_TOKEN: 'ag_secret', DATABASE_URL: 'postgres://u:p@h/db' }));
     expect(JSON.stringify(redacted)).not.toMatch(/ag_secret|u:p@/);
+    const tokens = redactConfig(loadConfig({ AUTOGRADER_TOKEN: 'ag_mine', AUTOGRADER_ADMIN_TOKEN: 'ag_boss' }));
+    expect(JSON.stringify(tokens)).not.toMatch(/ag_mine|ag_boss/);
   });
 });
