@@ -6,7 +6,7 @@ import type { CallResult } from '../sandbox/protocol.js';
 import type { GradingContext } from './assignment.js';
 
 export type CallOutcome =
-  | { ok: true; value: NdArray }
+  | { ok: true; value: NdArray; /** The name the notebook defined, when the harness says (an alias or the contract name). */ name?: string }
   | { ok: false; missing: boolean; reason: string };
 
 export function sandboxFailureText(ctx: GradingContext): string {
@@ -32,7 +32,7 @@ function outcomeOf(result: CallResult, fn: string, callTimeoutS?: number): CallO
   switch (result.status) {
     case 'ok':
       try {
-        return { ok: true, value: decodeArray(result.value) };
+        return { ok: true, value: decodeArray(result.value), ...(result.name ? { name: result.name } : {}) };
       } catch (e) {
         return { ok: false, missing: false, reason: `returned a value that could not be read (${(e as Error).message})` };
       }
@@ -51,8 +51,9 @@ function outcomeOf(result: CallResult, fn: string, callTimeoutS?: number): CallO
   }
 }
 
-export function missingFunctionFeedback(fn: string, signature: string): string {
-  return `The notebook defines no function \`${fn}\`, so it could not be tested. ` +
+export function missingFunctionFeedback(fn: string, signature: string, aliases: readonly string[] = []): string {
+  const accepted = aliases.length ? ` (or ${aliases.map((a) => `\`${a}\``).join(', ')})` : '';
+  return `The notebook defines no function \`${fn}\`${accepted}, so it could not be tested. ` +
     `Define \`def ${signature}:\` at the top level of a code cell (check the spelling), ` +
     'and make sure the cells run from top to bottom without errors.';
 }

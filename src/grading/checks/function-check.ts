@@ -7,7 +7,7 @@ import type { NdArray } from '../../sandbox/arrays.js';
 import type { FunctionCall } from '../../sandbox/protocol.js';
 import type { Check, CheckVerdict, CommonCheckOptions, GradingContext } from '../assignment.js';
 import { callOutcome, missingFunctionFeedback } from '../call-outcome.js';
-import { compareArrays, DEFAULT_TOLERANCE, nonFiniteCount, nonFiniteText, type Expected, type Tolerance } from '../compare.js';
+import { compareArrays, DEFAULT_TOLERANCE, nonFiniteCount, nonFiniteText, type Expected, type MismatchKind, type Tolerance } from '../compare.js';
 import type { CaseInput, RefArg } from '../inputs.js';
 
 /** A reference function over tensors (and plain numbers for scalar arguments such as t or k). */
@@ -27,14 +27,25 @@ export interface FunctionCheckOptions extends CommonCheckOptions {
   fn: string;
   /** e.g. `softmax(logits)`, used in feedback. */
   signature: string;
-  reference: ReferenceFn;
+  /** Computes the expected values; or give `expectedValues`. */
+  reference?: ReferenceFn;
+  /** Expected values computed elsewhere (the solution notebook's own function), one per case. */
+  expectedValues?: () => Expected[];
+  /** Other names accepted for `fn` (e.g. `softmax_stable` for `softmax`). */
+  aliases?: string[];
   cases: TestCase[];
   arrayType?: 'numpy' | 'torch';
   tolerance?: Partial<Tolerance>;
   properties?: Property[];
-  /** Added to the feedback when a case fails: what to fix. */
-  hint?: string;
+  /**
+   * Added to the feedback when a case fails: what to fix. A function chooses by what went
+   * wrong, so a hint about overflow is not given for an answer of the wrong shape.
+   */
+  hint?: string | ((failed: ReadonlySet<FailureKind>) => string | undefined);
 }
+
+/** What went wrong in the failed cases: a comparison's mismatch, a call that raised, or a property. */
+export type FailureKind = MismatchKind | 'error' | 'property';
 
 export function expectedOf(reference: ReferenceFn, testCase: TestCase): Expected {
   // The case's inputs are built for this reference's signature by the assignment definition.
@@ -52,7 +63,14 @@ export function functionCheck(options: FunctionCheckOptions): Check {
   const tolerance: Tolerance = { ...DEFAULT_TOLERANCE, ...options.tolerance };
   const callId = (i: number) => `${options.id}#${i}`;
   let expectedCache: Expected[] | undefined;
-  const expected = () => (expectedCache ??= options.cases.map((c) => expectedOf(options.reference, c)));
+  const computeExpected = (): Expected[] => {
+    if (options.expectedValues) return options.expectedValues();
+    const reference = options.reference;
+    if (!reference) throw new Error(`check ${options.id}: neither a reference nor expected values`);
+    return options.cases.map((c) => expectedOf(reference, c));
+  };
+  const expected = () => (expectedCache ??= computeExpected());
+  const aliases = options.aliases ?? [];
 
   return {
     id: options.id,
@@ -64,6 +82,7 @@ export function functionCheck(options: FunctionCheckOptions): Check {
       return options.cases.map((c, i) => ({
         id: callId(i),
         fn: options.fn,
+        ...(aliases.length ? { aliases } : {}),
         args: c.inputs.map((input) => input.arg),
         arrayType: options.arrayType ?? 'numpy',
       }));
@@ -72,34 +91,49 @@ export function functionCheck(options: FunctionCheckOptions): Check {
       const failures: string[] = [];
       let passed = 0;
       let missing = 0;
+      const namesUsed = new Set<string>();
+      const failed = new Set<FailureKind>();
       options.cases.forEach((testCase, i) => {
         const outcome = callOutcome(ctx, callId(i), options.fn);
         if (!outcome.ok) {
           if (outcome.missing) missing++;
+          else failed.add('error');
           failures.push(`${testCase.label}: ${outcome.reason}`);
           return;
         }
+        if (outcome.name && outcome.name !== options.fn) namesUsed.add(outcome.name);
         const want = expected()[i]!;
         const problems: string[] = [];
-        const comparison = compareArrays(outcome.value, want, tolerance);
-        if (!comparison.ok) problems.push(comparison.reason);
+        const scale = Math.max(0, ...testCase.inputs.map((input) => input.magnitude ?? 0));
+        const comparison = compareArrays(outcome.value, want, tolerance, scale);
+        if (!comparison.ok) {
+          problems.push(comparison.reason);
+          failed.add(comparison.kind);
+        }
         for (const property of options.properties ?? []) {
           const problem = property(outcome.value, want, testCase);
-          if (problem && !problems.includes(problem)) problems.push(problem);
+          if (problem && !problems.includes(problem)) {
+            problems.push(problem);
+            failed.add(property === finite ? 'nonfinite' : 'property');
+          }
         }
         if (problems.length === 0) passed++;
         else failures.push(`${testCase.label}: ${problems.join('; ')}`);
       });
       const total = options.cases.length;
       if (missing === total) {
-        return { points: 0, feedback: missingFunctionFeedback(options.fn, options.signature) };
+        return { points: 0, feedback: missingFunctionFeedback(options.fn, options.signature, aliases) };
       }
       const points = total === 0 ? 0 : (options.points * passed) / total;
+      const calledAs = namesUsed.size
+        ? [`Graded your \`${[...namesUsed].join('`, `')}\`, accepted in place of \`${options.fn}\`.`]
+        : [];
       if (failures.length === 0) {
-        return { points, feedback: `\`${options.signature}\` passed all ${total} test cases.` };
+        return { points, feedback: [`\`${options.signature}\` passed all ${total} test cases.`, ...calledAs].join('\n') };
       }
-      const lines = [`\`${options.signature}\` passed ${passed} of ${total} test cases.`, ...failures.map((f) => `- ${f}`)];
-      if (options.hint) lines.push(options.hint);
+      const lines = [`\`${options.signature}\` passed ${passed} of ${total} test cases.`, ...calledAs, ...failures.map((f) => `- ${f}`)];
+      const hint = typeof options.hint === 'function' ? options.hint(failed) : options.hint;
+      if (hint) lines.push(hint);
       return { points, feedback: lines.join('\n') };
     },
   };

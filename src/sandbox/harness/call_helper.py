@@ -4,7 +4,7 @@ The harness never imports this file. It sends its source with every call, execut
 in a fresh namespace (see harness.py `call_code`), with these names bound:
 
     USER_NS  the notebook's namespace (where the student's functions live)
-    REQUEST  JSON text: {"fn", "args", "arrayType", "maxReturnBytes", "nonce"}
+    REQUEST  JSON text: {"fn", "aliases", "args", "arrayType", "maxReturnBytes", "nonce"}
 
 The result leaves the kernel as a JSON string {"nonce", "status": "ok"|"error"|"missing"|
 "refused", ...} that the harness's user expression takes (and removes) from `sys` in the
@@ -169,10 +169,23 @@ def safe_text(thing):
         return f'<unprintable {type(thing).__name__}>'
 
 
+def find_function(request, user_ns):
+    """The contract name if the notebook defines it, else the first accepted alias it defines."""
+    for name in [request['fn'], *request.get('aliases', [])]:
+        fn = user_ns.get(name)
+        if fn is not None and callable(fn):
+            return name, fn
+    return None, None
+
+
 def call(request, user_ns):
-    fn = user_ns.get(request['fn'])
-    if fn is None or not callable(fn):
+    name, fn = find_function(request, user_ns)
+    if fn is None:
         return {'status': 'missing'}
+    return dict(call_function(request, fn), name=name)
+
+
+def call_function(request, fn):
     args = [decode_arg(arg, request['arrayType']) for arg in request['args']]
     try:
         value = fn(*args)
