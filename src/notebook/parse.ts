@@ -5,19 +5,31 @@
 import type { z } from 'zod';
 import { NotGradableError } from '../errors.js';
 import { jsonErrorOffset } from './json-error.js';
+import { findJsonShapeProblem } from './json-shape.js';
 import { NotebookSchema, type Notebook } from './schema.js';
 
 /** @defaultValue 20 MiB: notebooks with many plots reach a few MiB; more is almost always data saved into outputs. */
 export const DEFAULT_MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024;
 
+/** @defaultValue 5000: course notebooks have a few hundred cells at most. */
+export const DEFAULT_MAX_NOTEBOOK_CELLS = 5000;
+
+/** @defaultValue 64: nbformat itself nests about 6 deep; outputs holding JSON add some. */
+export const DEFAULT_MAX_NOTEBOOK_DEPTH = 64;
+
 export interface ParseNotebookOptions {
   /** Largest file accepted. @defaultValue {@link DEFAULT_MAX_NOTEBOOK_BYTES} */
   maxBytes?: number;
+  /** Most cells accepted. @defaultValue {@link DEFAULT_MAX_NOTEBOOK_CELLS} */
+  maxCells?: number;
+  /** Deepest nesting of JSON objects and arrays accepted. @defaultValue {@link DEFAULT_MAX_NOTEBOOK_DEPTH} */
+  maxDepth?: number;
 }
 
 /**
  * Error codes: `TOO_LARGE`, `EMPTY_FILE`, `NOT_UTF8` (binary or another text encoding),
- * `NOT_JSON`, `BAD_NOTEBOOK` (JSON but not nbformat), `OLD_NBFORMAT` (nbformat 1-3),
+ * `NOT_JSON`, `TOO_DEEP` (JSON nested deeper than `maxDepth`), `TOO_MANY_CELLS`,
+ * `BAD_NOTEBOOK` (JSON but not nbformat), `OLD_NBFORMAT` (nbformat 1-3),
  * `UNSUPPORTED_NBFORMAT` (newer than 4), `EMPTY_NOTEBOOK` (no cells).
  */
 export function parseNotebook(bytes: Uint8Array, fileName: string, options: ParseNotebookOptions = {}): Notebook {
@@ -32,8 +44,28 @@ export function parseNotebook(bytes: Uint8Array, fileName: string, options: Pars
   if (text.trim() === '') {
     throw new NotGradableError('EMPTY_FILE', `${fileName} is empty; upload the .ipynb file saved from Jupyter`);
   }
+  const maxCells = options.maxCells ?? DEFAULT_MAX_NOTEBOOK_CELLS;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_NOTEBOOK_DEPTH;
+  // Before JSON.parse: parsing and validating a notebook built to be huge is what costs.
+  const problem = findJsonShapeProblem(text, { maxCells, maxDepth });
+  if (problem?.kind === 'depth') throw tooDeep(fileName, maxDepth, lineAt(text, problem.offset));
+  if (problem?.kind === 'cells') throw tooManyCells(fileName, maxCells);
   const json = parseJson(text, fileName);
+  const cells = typeof json === 'object' && json !== null ? (json as { cells?: unknown }).cells : undefined;
+  if (Array.isArray(cells) && cells.length > maxCells) throw tooManyCells(fileName, maxCells, cells.length);
   return validate(json, fileName);
+}
+
+function tooManyCells(fileName: string, maxCells: number, count?: number): NotGradableError {
+  const has = count === undefined ? `more than ${maxCells} cells` : `${count} cells`;
+  return new NotGradableError('TOO_MANY_CELLS', `${fileName} has ${has}; the limit is ${maxCells}: merge or delete empty cells and save again`);
+}
+
+function tooDeep(fileName: string, maxDepth: number, line: number): NotGradableError {
+  return new NotGradableError(
+    'TOO_DEEP',
+    `${fileName} nests JSON more than ${maxDepth} levels deep (line ${line}), which Jupyter does not write; clear the outputs of that cell and save again`,
+  );
 }
 
 const BINARY_SIGNATURES: { magic: number[]; what: string }[] = [
