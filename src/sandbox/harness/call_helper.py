@@ -4,7 +4,7 @@ The harness never imports this file. It sends its source with every call, execut
 in a fresh namespace (see harness.py `call_code`), with these names bound:
 
     USER_NS  the notebook's namespace (where the student's functions live)
-    REQUEST  JSON text: {"fn", "aliases", "args", "arrayType", "maxReturnBytes", "nonce"}
+    REQUEST  JSON text: {"fn", "args", "arrayType", "model", "maxReturnBytes", "nonce"}
 
 The result leaves the kernel as a JSON string {"nonce", "status": "ok"|"error"|"missing"|
 "refused", ...} that the harness's user expression takes (and removes) from `sys` in the
@@ -169,23 +169,12 @@ def safe_text(thing):
         return f'<unprintable {type(thing).__name__}>'
 
 
-def find_function(request, user_ns):
-    """The contract name if the notebook defines it, else the first accepted alias it defines."""
-    for name in [request['fn'], *request.get('aliases', [])]:
-        fn = user_ns.get(name)
-        if fn is not None and callable(fn):
-            return name, fn
-    return None, None
-
-
 def call(request, user_ns):
-    name, fn = find_function(request, user_ns)
-    if fn is None:
+    fn = user_ns.get(request['fn'])
+    if fn is None or not callable(fn):
         return {'status': 'missing'}
-    return dict(call_function(request, fn), name=name)
-
-
-def call_function(request, fn):
+    if request.get('model'):
+        return evaluate_model(request, fn)
     args = [decode_arg(arg, request['arrayType']) for arg in request['args']]
     try:
         value = fn(*args)
@@ -200,6 +189,60 @@ def call_function(request, fn):
     except Exception as error:
         return {'status': 'refused', 'reason': f'the returned {describe(value)} could not be converted: '
                                                f'{type(error).__name__}: {safe_text(error)}'}
+
+
+def evaluate_model(request, model):
+    """The model's outputs on the one input array, batch by batch, in eval mode without gradients.
+
+    Only inputs come in; what the outputs mean is decided by the grader. A batch that raises or
+    returns the wrong number of rows ends the call, and the message names the batch.
+    """
+    import contextlib
+    torch = sys.modules.get('torch')
+    inputs = decode_arg(request['args'][0], request['arrayType'])
+    is_module = torch is not None and isinstance(model, torch.nn.Module)
+    if is_module:
+        try:
+            model.eval()  # dropout off, batch norm on its running statistics
+            device = next((p.device for p in model.parameters()), None)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:
+            return {'status': 'error', 'ename': type(error).__name__, 'evalue': f'model.eval() failed: {safe_text(error)}'}
+        if device is not None and device.type != 'cpu' and hasattr(inputs, 'to'):
+            inputs = inputs.to(device)
+    rows = int(inputs.shape[0])
+    size = int(request['model']['batchSize'])
+    count = max(1, -(-rows // size))
+    parts = []
+    with (torch.no_grad() if torch is not None else contextlib.nullcontext()):
+        for b in range(count):
+            lo, hi = b * size, min(rows, (b + 1) * size)
+            where = f'batch {b + 1} of {count} (input rows {lo} to {hi - 1})'
+            try:
+                value = model(inputs[lo:hi])
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:
+                return {'status': 'error', 'ename': type(error).__name__, 'evalue': f'on {where}: {safe_text(error)}'}
+            try:
+                array = to_array(value)
+            except Refused as refusal:
+                return {'status': 'refused', 'reason': f'on {where} the model {refusal}'}
+            except Exception as error:
+                return {'status': 'refused', 'reason': f'on {where} the model returned a {describe(value)} that could '
+                                                       f'not be converted: {type(error).__name__}: {safe_text(error)}'}
+            if array.ndim == 0 or array.shape[0] != hi - lo:
+                return {'status': 'refused', 'reason': f'on {where} the model returned shape {list(array.shape)} for '
+                                                       f'{hi - lo} input rows; return one row of outputs per input row'}
+            if parts and array.shape[1:] != parts[0].shape[1:]:
+                return {'status': 'refused', 'reason': f'on {where} the model returned rows of shape {list(array.shape[1:])}'
+                                                       f', on the first batch {list(parts[0].shape[1:])}'}
+            parts.append(array)
+    try:
+        return {'status': 'ok', 'value': encode(np.concatenate(parts), request['maxReturnBytes'])}
+    except Refused as refusal:
+        return {'status': 'refused', 'reason': str(refusal)}
 
 
 def publish(request, result):

@@ -97,9 +97,11 @@ def check_call(call):
             require(valid_array(arg.get('array'), float('inf')), f'call {call["id"]}: bad array argument')
     call.setdefault('arrayType', 'numpy')
     require(call['arrayType'] in ('numpy', 'torch'), f'call {call["id"]}: arrayType must be numpy or torch')
-    call.setdefault('aliases', [])
-    require(isinstance(call['aliases'], list) and all(isinstance(a, str) and FN_NAME.match(a) for a in call['aliases']),
-            f'call {call["id"]}: aliases must be a list of function names')
+    model = call.get('model')
+    require(model is None or (isinstance(model, dict) and positive(model.get('batchSize'))
+                              and int(model['batchSize']) == model['batchSize']
+                              and (model.get('timeoutS') is None or positive(model['timeoutS']))),
+            f'call {call["id"]}: model must be {{"batchSize": positive int, "timeoutS"?: positive}}')
 
 
 def parse_request(text):
@@ -261,7 +263,8 @@ def cell_report(index, execution):
 def call_code(call, nonce, max_bytes):
     """One line that runs call_helper in a namespace of its own: the notebook's names stay as they are."""
     request = json.dumps({
-        'fn': call['fn'], 'aliases': call['aliases'], 'args': call['args'], 'arrayType': call['arrayType'],
+        'fn': call['fn'], 'args': call['args'], 'arrayType': call['arrayType'],
+        'model': call.get('model'),
         'maxReturnBytes': max_bytes, 'nonce': nonce,
     })
     return ("(lambda b: b.exec(b.compile(%r, '<autograder call>', 'exec'), {'__name__': '__autograder__', "
@@ -269,15 +272,6 @@ def call_code(call, nonce, max_bytes):
 
 
 def result_from_payload(call_id, payload, max_bytes):
-    result = result_of_status(call_id, payload, max_bytes)
-    # Which accepted name the notebook defined (the contract name or an alias), for the feedback.
-    if result['status'] in ('ok', 'error', 'refused') and isinstance(payload.get('name'), str) \
-            and FN_NAME.match(payload['name']):
-        result['name'] = payload['name']
-    return result
-
-
-def result_of_status(call_id, payload, max_bytes):
     status = payload.get('status')
     if status == 'ok' and valid_array(payload.get('value'), max_bytes):
         value = payload['value']
@@ -335,11 +329,12 @@ def run_calls(run, calls, results):
         if not run.recover():
             results.append(unavailable(call))
             continue
-        limit = min(limits['callTimeoutS'], run.clock.left())
+        call_limit = (call.get('model') or {}).get('timeoutS') or limits['callTimeoutS']
+        limit = min(call_limit, run.clock.left())
         nonce = secrets.token_hex(16)
         execution = run.kernel.execute(call_code(call, nonce, limits['maxReturnBytes']), limit,
                                        internal=True, result_expression=RESULT_EXPRESSION)
-        if execution.status == 'timeout' and limit < limits['callTimeoutS']:
+        if execution.status == 'timeout' and limit < call_limit:
             run.total_timeout = True
         results.append(call_result(call, execution, nonce, limits['maxReturnBytes']))
         if execution.stuck:
