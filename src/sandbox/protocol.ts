@@ -36,6 +36,8 @@ export const FunctionCallSchema = z.object({
   id: z.string().min(1),
   /** A top-level name the notebook defines. */
   fn: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  /** Other names accepted for `fn`, tried in order when the notebook does not define `fn`. */
+  aliases: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).optional(),
   args: z.array(CallArgSchema),
   /** How array arguments are handed to the student's function. */
   arrayType: z.enum(['numpy', 'torch']).default('numpy'),
@@ -89,14 +91,17 @@ export const CellReportSchema = z.object({
 });
 export type CellReport = z.infer<typeof CellReportSchema>;
 
+/** The name the notebook defined that was called: `fn` or one of its aliases. */
+const calledName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional();
+
 export const CallResultSchema = z.discriminatedUnion('status', [
-  z.object({ id: z.string(), status: z.literal('ok'), value: EncodedArraySchema }),
+  z.object({ id: z.string(), status: z.literal('ok'), value: EncodedArraySchema, name: calledName }),
   /** The function raised. */
-  z.object({ id: z.string(), status: z.literal('error'), ename: shortText, evalue: shortText }),
+  z.object({ id: z.string(), status: z.literal('error'), ename: shortText, evalue: shortText, name: calledName }),
   /** The notebook defines no callable of that name. */
   z.object({ id: z.string(), status: z.literal('missing') }),
   /** It returned something we do not accept (custom object, subclass, ragged list, too big). */
-  z.object({ id: z.string(), status: z.literal('refused'), reason: shortText }),
+  z.object({ id: z.string(), status: z.literal('refused'), reason: shortText, name: calledName }),
   z.object({ id: z.string(), status: z.literal('timeout') }),
 ]);
 export type CallResult = z.infer<typeof CallResultSchema>;

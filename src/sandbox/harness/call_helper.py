@@ -4,7 +4,7 @@ The harness never imports this file. It sends its source with every call, execut
 in a fresh namespace (see harness.py `call_code`), with these names bound:
 
     USER_NS  the notebook's namespace (where the student's functions live)
-    REQUEST  JSON text: {"fn", "args", "arrayType", "model", "maxReturnBytes", "nonce"}
+    REQUEST  JSON text: {"fn", "aliases", "args", "arrayType", "model", "maxReturnBytes", "nonce"}
 
 The result leaves the kernel as a JSON string {"nonce", "status": "ok"|"error"|"missing"|
 "refused", ...} that the harness's user expression takes (and removes) from `sys` in the
@@ -169,26 +169,22 @@ def safe_text(thing):
         return f'<unprintable {type(thing).__name__}>'
 
 
+def find_function(request, user_ns):
+    """The contract name if the notebook defines it, else the first accepted alias it defines."""
+    for name in [request['fn'], *request.get('aliases', [])]:
+        fn = user_ns.get(name)
+        if fn is not None and callable(fn):
+            return name, fn
+    return None, None
+
+
 def call(request, user_ns):
-    fn = user_ns.get(request['fn'])
-    if fn is None or not callable(fn):
+    name, fn = find_function(request, user_ns)
+    if fn is None:
         return {'status': 'missing'}
     if request.get('model'):
-        return evaluate_model(request, fn)
-    args = [decode_arg(arg, request['arrayType']) for arg in request['args']]
-    try:
-        value = fn(*args)
-    except KeyboardInterrupt:
-        raise  # the harness interrupted a call past its time limit
-    except BaseException as error:  # SystemExit too: the student's code ended the call
-        return {'status': 'error', 'ename': type(error).__name__, 'evalue': safe_text(error)}
-    try:
-        return {'status': 'ok', 'value': encode(to_array(value), request['maxReturnBytes'])}
-    except Refused as refusal:
-        return {'status': 'refused', 'reason': str(refusal)}
-    except Exception as error:
-        return {'status': 'refused', 'reason': f'the returned {describe(value)} could not be converted: '
-                                               f'{type(error).__name__}: {safe_text(error)}'}
+        return dict(evaluate_model(request, fn), name=name)
+    return dict(call_function(request, fn), name=name)
 
 
 def evaluate_model(request, model):
@@ -243,6 +239,23 @@ def evaluate_model(request, model):
         return {'status': 'ok', 'value': encode(np.concatenate(parts), request['maxReturnBytes'])}
     except Refused as refusal:
         return {'status': 'refused', 'reason': str(refusal)}
+
+
+def call_function(request, fn):
+    args = [decode_arg(arg, request['arrayType']) for arg in request['args']]
+    try:
+        value = fn(*args)
+    except KeyboardInterrupt:
+        raise  # the harness interrupted a call past its time limit
+    except BaseException as error:  # SystemExit too: the student's code ended the call
+        return {'status': 'error', 'ename': type(error).__name__, 'evalue': safe_text(error)}
+    try:
+        return {'status': 'ok', 'value': encode(to_array(value), request['maxReturnBytes'])}
+    except Refused as refusal:
+        return {'status': 'refused', 'reason': str(refusal)}
+    except Exception as error:
+        return {'status': 'refused', 'reason': f'the returned {describe(value)} could not be converted: '
+                                               f'{type(error).__name__}: {safe_text(error)}'}
 
 
 def publish(request, result):

@@ -102,6 +102,9 @@ def check_call(call):
                               and int(model['batchSize']) == model['batchSize']
                               and (model.get('timeoutS') is None or positive(model['timeoutS']))),
             f'call {call["id"]}: model must be {{"batchSize": positive int, "timeoutS"?: positive}}')
+    call.setdefault('aliases', [])
+    require(isinstance(call['aliases'], list) and all(isinstance(a, str) and FN_NAME.match(a) for a in call['aliases']),
+            f'call {call["id"]}: aliases must be a list of function names')
 
 
 def parse_request(text):
@@ -263,7 +266,7 @@ def cell_report(index, execution):
 def call_code(call, nonce, max_bytes):
     """One line that runs call_helper in a namespace of its own: the notebook's names stay as they are."""
     request = json.dumps({
-        'fn': call['fn'], 'args': call['args'], 'arrayType': call['arrayType'],
+        'fn': call['fn'], 'aliases': call['aliases'], 'args': call['args'], 'arrayType': call['arrayType'],
         'model': call.get('model'),
         'maxReturnBytes': max_bytes, 'nonce': nonce,
     })
@@ -272,6 +275,15 @@ def call_code(call, nonce, max_bytes):
 
 
 def result_from_payload(call_id, payload, max_bytes):
+    result = result_of_status(call_id, payload, max_bytes)
+    # Which accepted name the notebook defined (the contract name or an alias), for the feedback.
+    if result['status'] in ('ok', 'error', 'refused') and isinstance(payload.get('name'), str) \
+            and FN_NAME.match(payload['name']):
+        result['name'] = payload['name']
+    return result
+
+
+def result_of_status(call_id, payload, max_bytes):
     status = payload.get('status')
     if status == 'ok' and valid_array(payload.get('value'), max_bytes):
         value = payload['value']
