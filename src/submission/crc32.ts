@@ -4,7 +4,7 @@
  */
 import * as zlib from 'node:zlib';
 
-const native = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
 const TABLE = (() => {
   const table = new Uint32Array(256);
@@ -16,9 +16,13 @@ const TABLE = (() => {
   return table;
 })();
 
-export function crc32(bytes: Uint8Array): number {
-  if (native !== undefined) return native(bytes) >>> 0;
-  let crc = 0xffffffff;
+/**
+ * The checksum of `bytes`; pass the checksum of the bytes before them as `previous` to
+ * checksum a stream chunk by chunk (`crc32(b, crc32(a))` is `crc32(a + b)`).
+ */
+export function crc32(bytes: Uint8Array, previous = 0): number {
+  if (native !== undefined) return native(bytes, previous) >>> 0;
+  let crc = (previous ^ 0xffffffff) >>> 0;
   for (let i = 0; i < bytes.length; i++) crc = TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }

@@ -3,6 +3,7 @@
  * single keys (`unpackUpload(name, bytes, { maxFiles: 10 })`).
  */
 import { z } from 'zod';
+import { DEFAULT_MAX_NOTEBOOK_BYTES } from '../notebook/parse.js';
 
 const MiB = 1024 * 1024;
 
@@ -17,13 +18,19 @@ export const UnpackLimitsSchema = z.object({
   maxFiles: z.number().int().positive().default(50),
   /** Most entries in the archive, directories and ignored files (`__MACOSX/`, dot-files) included. @defaultValue 1000 */
   maxEntries: z.number().int().positive().default(1000),
+  /** Largest notebook, unpacked; the one file the API inflates into memory. @defaultValue 20 MiB */
+  maxNotebookBytes: z.number().int().positive().default(DEFAULT_MAX_NOTEBOOK_BYTES),
   /**
-   * Highest uncompressed/compressed ratio of one entry. Notebooks and weights compress
-   * far less than this; deflate bombs reach about 1000. @defaultValue 200
+   * Highest uncompressed/compressed ratio of one entry. Course notebooks compress about
+   * 5 times, weights hardly at all; deflate bombs reach about 1000. @defaultValue 100
    */
-  maxCompressionRatio: z.number().positive().default(200),
-  /** Entries smaller than this are not held to the ratio (tiny files compress absurdly well). @defaultValue 1 MiB */
-  ratioCheckMinBytes: z.number().int().nonnegative().default(MiB),
+  maxCompressionRatio: z.number().positive().default(100),
+  /**
+   * Entries smaller than this are not held to the ratio (a tiny file compresses absurdly
+   * well and inflates to little). Low, so that many middling entries cannot add up to a
+   * bomb: 50 files under it inflate to 3 MiB at most. @defaultValue 64 KiB
+   */
+  ratioCheckMinBytes: z.number().int().nonnegative().default(64 * 1024),
   /** Longest path of an entry, in UTF-8 bytes. @defaultValue 255 */
   maxPathBytes: z.number().int().positive().default(255),
   /**

@@ -11,7 +11,8 @@
  * signature, a notebook must be JSON (start with `{`). Every refusal is a
  * NotGradableError with a code from unpack-errors.ts and a message saying what to fix.
  */
-import { isIgnoredPath, checkEntryPath, looksLikeZip, readZip, type ArchiveFile } from './zip.js';
+import { open, readFile } from 'node:fs/promises';
+import { isIgnoredPath, checkEntryPath, looksLikeZip, readZip, scanZip } from './zip.js';
 import { formatBytes, resolveLimits, type UnpackLimits, type UnpackLimitsInput } from './limits.js';
 import { unpackError } from './unpack-errors.js';
 
@@ -33,6 +34,15 @@ export interface UnpackedUpload {
   files: UnpackedFile[];
 }
 
+/**
+ * What the API learns from an upload on disk: the notebook's bytes (to parse it), and the
+ * other files checked (paths, types, sizes, checksums) and counted but not kept.
+ */
+export interface InspectedUpload {
+  notebook: UnpackedUpload['notebook'];
+  files: Array<{ path: string; size: number }>;
+}
+
 const NOTEBOOK_EXTENSION = '.ipynb';
 
 /**
@@ -46,18 +56,74 @@ export async function unpackUpload(fileName: string, bytes: Uint8Array, override
   const kind = extension === '' ? sniff(bytes) : extension;
 
   if (kind === NOTEBOOK_EXTENSION) {
-    checkUploadSize(bytes, limits);
+    checkUploadSize(bytes.byteLength, limits);
     const notebookName = extension === '' ? `${name}${NOTEBOOK_EXTENSION}` : name;
     return { notebook: { name: notebookName, path: notebookName, bytes: checkNotebook(notebookName, bytes) }, files: [] };
   }
   if (kind === '.zip') {
     const files = await readZip(bytes, { limits, inspect: (paths) => checkContents(paths, limits) });
-    return assemble(files);
+    const { notebook, others } = assemble(files, (f) => f.bytes);
+    return { notebook, files: others };
   }
-  throw unpackError(
+  throw unsupportedType(name);
+}
+
+/**
+ * The same checks as `unpackUpload` for an upload saved to a file, holding only the
+ * notebook in memory: a zip's other entries are inflated to check and count them, and
+ * dropped. A notebook over `maxNotebookBytes` is refused from its size, before it is read.
+ */
+export async function inspectUploadFile(filePath: string, fileName: string, overrides: UnpackLimitsInput = {}): Promise<InspectedUpload> {
+  const limits = resolveLimits(overrides);
+  const name = baseName(fileName);
+  const extension = extensionOf(name);
+  const { size, head } = await sizeAndHead(filePath);
+  const kind = extension === '' ? sniff(head) : extension;
+
+  if (kind === NOTEBOOK_EXTENSION) {
+    checkUploadSize(size, limits);
+    const notebookName = extension === '' ? `${name}${NOTEBOOK_EXTENSION}` : name;
+    checkNotebookSize(notebookName, size, limits);
+    const bytes = await readFile(filePath);
+    return { notebook: { name: notebookName, path: notebookName, bytes: checkNotebook(notebookName, bytes) }, files: [] };
+  }
+  if (kind === '.zip') {
+    const scanned = await scanZip(
+      { path: filePath },
+      {
+        limits,
+        inspect: (paths) => checkContents(paths, limits),
+        keep: (path) => extensionOf(path) === NOTEBOOK_EXTENSION,
+        maxKeptBytes: limits.maxNotebookBytes,
+        describeKept: 'a notebook',
+      },
+    );
+    const { notebook, others } = assemble(scanned, (f) => f.bytes);
+    return { notebook, files: others.map((f) => ({ path: f.path, size: f.size })) };
+  }
+  throw unsupportedType(name);
+}
+
+function unsupportedType(name: string): Error {
+  return unpackError(
     'UNSUPPORTED_TYPE',
     `${JSON.stringify(name)} is neither a notebook nor a zip; upload your .ipynb, or a .zip holding it and its model files`,
   );
+}
+
+/** Enough of the start of a file to sniff its type (a notebook may open with whitespace). */
+const SNIFF_BYTES = 4096;
+
+async function sizeAndHead(filePath: string): Promise<{ size: number; head: Buffer }> {
+  const handle = await open(filePath, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
+    await handle.read(head, 0, head.length, 0);
+    return { size, head };
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -81,7 +147,11 @@ export function unpackFiles(files: readonly UnpackedFile[], overrides: UnpackLim
     if (seen.has(f.path)) throw unpackError('DUPLICATE_PATH', `${JSON.stringify(f.path)} was submitted twice; keep one`);
     seen.add(f.path);
   }
-  return assemble(kept.map((f) => ({ path: f.path, bytes: Buffer.from(f.bytes) })));
+  const { notebook, others } = assemble(
+    kept.map((f) => ({ path: f.path, bytes: Buffer.from(f.bytes) })),
+    (f) => f.bytes,
+  );
+  return { notebook, files: others };
 }
 
 /** Whole-upload rules, checked on names before anything is inflated. */
@@ -106,7 +176,11 @@ function checkContents(paths: readonly string[], limits: UnpackLimits): void {
   }
 }
 
-function assemble(files: ArchiveFile[]): UnpackedUpload {
+/** The notebook (checked) and the other files, with a wrapping project folder removed. */
+function assemble<F extends { path: string }>(
+  files: F[],
+  bytesOf: (file: F) => Uint8Array | undefined,
+): { notebook: UnpackedUpload['notebook']; others: F[] } {
   const rooted = stripWrapperFolders(files);
   const index = rooted.findIndex((f) => extensionOf(f.path) === NOTEBOOK_EXTENSION);
   const notebookFile = rooted[index];
@@ -114,19 +188,19 @@ function assemble(files: ArchiveFile[]): UnpackedUpload {
   if (notebookFile === undefined) throw unpackError('NO_NOTEBOOK', 'the upload has no .ipynb notebook; add your notebook');
   const name = notebookFile.path.split('/').at(-1) ?? notebookFile.path;
   return {
-    notebook: { name, path: notebookFile.path, bytes: checkNotebook(notebookFile.path, notebookFile.bytes) },
-    files: rooted.filter((_, i) => i !== index),
+    notebook: { name, path: notebookFile.path, bytes: checkNotebook(notebookFile.path, bytesOf(notebookFile) ?? new Uint8Array()) },
+    others: rooted.filter((_, i) => i !== index),
   };
 }
 
 /** `project/nb.ipynb`, `project/model.pt` → `nb.ipynb`, `model.pt`. */
-function stripWrapperFolders(files: ArchiveFile[]): ArchiveFile[] {
+function stripWrapperFolders<F extends { path: string }>(files: F[]): F[] {
   let current = files;
   while (current.length > 0) {
     const first = current[0]!.path.split('/')[0]!;
     const wrapped = current.every((f) => f.path.startsWith(`${first}/`));
     if (!wrapped) break;
-    current = current.map((f) => ({ path: f.path.slice(first.length + 1), bytes: f.bytes }));
+    current = current.map((f) => ({ ...f, path: f.path.slice(first.length + 1) }));
   }
   return current;
 }
@@ -152,10 +226,19 @@ function checkNotebook(name: string, bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function checkUploadSize(bytes: Uint8Array, limits: UnpackLimits): void {
+function checkUploadSize(size: number, limits: UnpackLimits): void {
   const limit = Math.min(limits.maxUploadBytes, limits.maxTotalBytes);
-  if (bytes.byteLength > limit) {
-    throw unpackError('TOO_LARGE', `the upload is ${formatBytes(bytes.byteLength)}; the limit is ${formatBytes(limit)}: clear large outputs and upload again`);
+  if (size > limit) {
+    throw unpackError('TOO_LARGE', `the upload is ${formatBytes(size)}; the limit is ${formatBytes(limit)}: clear large outputs and upload again`);
+  }
+}
+
+function checkNotebookSize(name: string, size: number, limits: UnpackLimits): void {
+  if (size > limits.maxNotebookBytes) {
+    throw unpackError(
+      'TOO_LARGE',
+      `${JSON.stringify(name)} is ${formatBytes(size)}, over the ${formatBytes(limits.maxNotebookBytes)} limit for a notebook; clear large outputs (Edit > Clear All Outputs) and save again`,
+    );
   }
 }
 

@@ -1,9 +1,11 @@
 /**
- * Reads a zip archive held in memory, refusing anything unsafe before a byte is inflated:
- * every entry's path, type, compression ratio and the totals are checked from the
- * central directory first; then the kept files are inflated with their actual sizes
- * counted, so a lying size header cannot slip a bomb through. Nothing touches the disk.
+ * Reads a zip archive, held in memory or in a file, refusing anything unsafe before a byte
+ * is inflated: every entry's path, type, compression ratio and the totals are checked from
+ * the central directory first; then the files are inflated with their actual sizes and
+ * checksums counted, so a lying size header cannot slip a bomb through. Only the files the
+ * caller asks to keep are held in memory; the others are inflated, counted and dropped.
  */
+import { open as openFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { isAutograderError } from '../errors.js';
@@ -24,6 +26,30 @@ export interface ReadZipOptions {
    * archive (e.g. a file type that is not accepted, two notebooks).
    */
   inspect?: (paths: readonly string[]) => void;
+}
+
+/** A zip in memory, or the path of a zip file (read through a file descriptor, never whole). */
+export type ZipSource = Uint8Array | { path: string };
+
+export interface ScannedFile {
+  /** Relative path inside the archive, `/`-separated, already checked to be safe. */
+  path: string;
+  /** Its inflated size, counted while inflating. */
+  size: number;
+  /** Its bytes when `keep` asked for them; undefined for files only checked. */
+  bytes: Buffer | undefined;
+}
+
+export interface ScanZipOptions extends ReadZipOptions {
+  /**
+   * Which files to hold in memory. The others are inflated all the same (sizes and
+   * checksums are checked) but their bytes are dropped as they come. @defaultValue every file
+   */
+  keep?: (path: string) => boolean;
+  /** Most bytes one kept file may inflate to; refused (TOO_LARGE) from its header. @defaultValue no limit beyond maxTotalBytes */
+  maxKeptBytes?: number;
+  /** The file's name in messages about a kept file that is too large. */
+  describeKept?: string;
 }
 
 const ZIP_SIGNATURES = [
@@ -98,34 +124,66 @@ function entryKind(entry: Entry, path: string): EntryKind {
  * Throws a NotGradableError (see unpack-errors.ts) on the first problem.
  */
 export async function readZip(bytes: Uint8Array, options: ReadZipOptions): Promise<ArchiveFile[]> {
+  const scanned = await scanZip(bytes, options);
+  return scanned.map((f) => ({ path: f.path, bytes: f.bytes ?? Buffer.alloc(0) }));
+}
+
+/**
+ * Like `readZip`, from memory or from a file, keeping in memory only the files `keep`
+ * selects: what the API needs to validate an upload without holding it.
+ */
+export async function scanZip(source: ZipSource, options: ScanZipOptions): Promise<ScannedFile[]> {
   const { limits } = options;
-  if (bytes.byteLength > limits.maxUploadBytes) {
+  const { size, head } = await sizeAndHead(source);
+  if (size > limits.maxUploadBytes) {
     throw unpackError(
       'TOO_LARGE',
-      `the archive is ${formatBytes(bytes.byteLength)}; the limit is ${formatBytes(limits.maxUploadBytes)}: leave data sets and checkpoints out`,
+      `the archive is ${formatBytes(size)}; the limit is ${formatBytes(limits.maxUploadBytes)}: leave data sets and checkpoints out`,
     );
   }
-  if (!looksLikeZip(bytes)) {
+  if (!looksLikeZip(head)) {
     throw unpackError('NOT_A_ZIP', 'the file is not a zip archive; create it with a zip tool, or upload the .ipynb itself');
   }
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const zipfile = await openZip(buffer);
+  const zipfile = await openZip(source);
   try {
     if (zipfile.entryCount > limits.maxEntries) {
       throw unpackError('TOO_MANY_FILES', `the zip has ${zipfile.entryCount} entries; the limit is ${limits.maxEntries}: zip only the notebook and the files it needs`);
     }
-    const kept = await planEntries(zipfile, limits);
-    options.inspect?.(kept.map((k) => k.path));
-    const files: ArchiveFile[] = [];
+    const planned = await planEntries(zipfile, limits);
+    options.inspect?.(planned.map((k) => k.path));
+    const files: ScannedFile[] = [];
     let budget = limits.maxTotalBytes;
-    for (const { entry, path } of kept) {
-      const data = await inflate(zipfile, entry, path, budget, limits);
-      budget -= data.byteLength;
-      files.push({ path, bytes: data });
+    for (const { entry, path } of planned) {
+      const keep = options.keep?.(path) ?? true;
+      if (keep && options.maxKeptBytes !== undefined && entry.uncompressedSize > options.maxKeptBytes) {
+        throw unpackError(
+          'TOO_LARGE',
+          `${JSON.stringify(path)} is ${formatBytes(entry.uncompressedSize)} unpacked, over the ${formatBytes(options.maxKeptBytes)} limit` +
+            `${options.describeKept === undefined ? '' : ` for ${options.describeKept}`}; clear large outputs and upload again`,
+        );
+      }
+      const inflated = await inflate(zipfile, entry, path, budget, limits, keep);
+      budget -= inflated.size;
+      files.push({ path, size: inflated.size, bytes: inflated.bytes });
     }
     return files;
   } finally {
     if (zipfile.isOpen) zipfile.close();
+  }
+}
+
+const HEAD_BYTES = 4;
+
+async function sizeAndHead(source: ZipSource): Promise<{ size: number; head: Uint8Array }> {
+  if (source instanceof Uint8Array) return { size: source.byteLength, head: source.subarray(0, HEAD_BYTES) };
+  const handle = await openFile(source.path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
+    await handle.read(head, 0, head.length, 0);
+    return { size, head };
+  } finally {
+    await handle.close();
   }
 }
 
@@ -196,6 +254,8 @@ async function planEntries(zipfile: ZipFile, limits: UnpackLimits): Promise<Plan
 }
 
 function checkRatio(entry: Entry, shown: string, limits: UnpackLimits): void {
+  // Below the floor a file is too small to matter, whatever its ratio (a 1 KiB text file of
+  // spaces); above it every file counts, so many middling entries cannot add up to a bomb.
   if (entry.uncompressedSize < limits.ratioCheckMinBytes) return;
   const ratio = entry.compressedSize === 0 ? Infinity : entry.uncompressedSize / entry.compressedSize;
   if (ratio > limits.maxCompressionRatio) {
@@ -213,11 +273,22 @@ function parentFolders(path: string): string[] {
   return segments.slice(0, -1).map((_, i) => segments.slice(0, i + 1).join('/'));
 }
 
-/** Inflates one entry, counting what actually comes out rather than trusting the header. */
-async function inflate(zipfile: ZipFile, entry: Entry, path: string, budget: number, limits: UnpackLimits): Promise<Buffer> {
+/**
+ * Inflates one entry, counting what actually comes out rather than trusting the header,
+ * and checking its checksum chunk by chunk. Holds the bytes only when `keep`.
+ */
+async function inflate(
+  zipfile: ZipFile,
+  entry: Entry,
+  path: string,
+  budget: number,
+  limits: UnpackLimits,
+  keep: boolean,
+): Promise<{ size: number; bytes: Buffer | undefined }> {
   const shown = JSON.stringify(path);
   const chunks: Buffer[] = [];
   let size = 0;
+  let checksum = 0;
   let stream: Readable | undefined;
   try {
     stream = await zipfile.openReadStreamPromise(entry);
@@ -229,7 +300,8 @@ async function inflate(zipfile: ZipFile, entry: Entry, path: string, budget: num
       if (size > budget) {
         throw unpackError('TOO_LARGE', `the zip's files come to more than ${formatBytes(limits.maxTotalBytes)} unpacked; leave data sets and checkpoints out`);
       }
-      chunks.push(chunk);
+      checksum = crc32(chunk, checksum);
+      if (keep) chunks.push(chunk);
     }
   } catch (e) {
     stream?.destroy();
@@ -240,27 +312,32 @@ async function inflate(zipfile: ZipFile, entry: Entry, path: string, budget: num
     }
     throw unpackError('CORRUPT_ZIP', `the zip entry ${shown} cannot be read (${detail}); create the zip again`, { cause: e });
   }
-  const data = Buffer.concat(chunks, size);
-  if (data.byteLength !== entry.uncompressedSize) {
+  if (size !== entry.uncompressedSize) {
     throw unpackError('CORRUPT_ZIP', `the zip entry ${shown} is truncated; create the zip again`);
   }
-  if (crc32(data) !== entry.crc32 >>> 0) {
+  if (checksum !== entry.crc32 >>> 0) {
     throw unpackError('CORRUPT_ZIP', `the zip entry ${shown} is damaged (checksum mismatch); create the zip again`);
   }
-  return data;
+  return { size, bytes: keep ? Buffer.concat(chunks, size) : undefined };
 }
 
-function openZip(buffer: Buffer): Promise<ZipFile> {
+function openZip(source: ZipSource): Promise<ZipFile> {
+  // decodeStrings off: yauzl would reject unsafe names with its own untyped errors;
+  // names are decoded and checked here instead, with messages that say what to fix.
+  const options = { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true };
   return new Promise((resolve, reject) => {
-    // decodeStrings off: yauzl would reject unsafe names with its own untyped errors;
-    // names are decoded and checked here instead, with messages that say what to fix.
-    yauzl.fromBuffer(buffer, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (err, zipfile) => {
+    const done = (err: Error | null, zipfile: ZipFile) => {
       if (err !== null) {
         reject(unpackError('CORRUPT_ZIP', `the zip archive cannot be read (${err.message}); create it again`, { cause: err }));
       } else {
         resolve(zipfile);
       }
-    });
+    };
+    if (source instanceof Uint8Array) {
+      yauzl.fromBuffer(Buffer.from(source.buffer, source.byteOffset, source.byteLength), options, done);
+    } else {
+      yauzl.open(source.path, options, done);
+    }
   });
 }
 

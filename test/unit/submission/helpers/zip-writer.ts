@@ -25,6 +25,18 @@ export interface ZipEntrySpec {
   shareDataWith?: number;
 }
 
+/** Deflated data by input: a bomb repeats one large entry many times, deflated once. */
+const deflated = new WeakMap<Uint8Array, Buffer>();
+
+function deflateOnce(raw: Uint8Array): Buffer {
+  let out = deflated.get(raw);
+  if (out === undefined) {
+    out = deflateRawSync(raw);
+    deflated.set(raw, out);
+  }
+  return out;
+}
+
 export function buildZip(entries: readonly ZipEntrySpec[]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
@@ -33,9 +45,9 @@ export function buildZip(entries: readonly ZipEntrySpec[]): Buffer {
 
   for (const spec of entries) {
     const name = Buffer.from(spec.name, 'utf8');
-    const raw = typeof spec.data === 'string' ? Buffer.from(spec.data, 'utf8') : Buffer.from(spec.data ?? new Uint8Array());
+    const raw = typeof spec.data === 'string' ? Buffer.from(spec.data, 'utf8') : (spec.data ?? new Uint8Array());
     const deflate = (spec.method ?? 'deflate') === 'deflate' && spec.methodNumber === undefined;
-    const encoded = deflate ? deflateRawSync(raw) : raw;
+    const encoded = deflate ? deflateOnce(raw) : Buffer.from(raw);
     // Traditional encryption puts a 12-byte header before the data; readers check for it.
     const payload = spec.encrypted === true ? Buffer.concat([Buffer.alloc(12), encoded]) : encoded;
     const method = spec.methodNumber ?? (deflate ? 8 : 0);
