@@ -13,25 +13,32 @@
  * Attempts: `/started` answers which attempt this is; results and failures carry it back,
  * so a retried POST records nothing twice and a late worker cannot replace a newer grade.
  */
-import { z } from 'zod';
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import { PlatformError, UsageError, coerceError, isAutograderError } from '../src/errors.js';
 import type { GradeReport } from '../src/grading/report.js';
+import {
+  WireErrorBodySchema,
+  WorkerFailedRecordedSchema,
+  WorkerResultRecordedSchema,
+  WorkerStartedSchema,
+  WorkerSubmissionSchema,
+  type WorkerResultBody,
+  type WorkerSubmission,
+} from '../src/queue/worker-wire.js';
 
-/** What a worker learns about a submission: enough to grade it, nothing about its student. */
-export const WorkerSubmissionSchema = z.object({
-  id: z.string(),
-  assignmentId: z.string(),
-  fileName: z.string(),
-  status: z.string(),
-  attempts: z.number().int().nonnegative().optional(),
-});
-export type WorkerSubmission = z.infer<typeof WorkerSubmissionSchema>;
+export { WorkerSubmissionSchema, type WorkerSubmission };
 
-const StartedSchema = z.object({ attempt: z.number().int().positive() });
+/** What a download must match: the size and sha256 the API gave for the submission. */
+export interface ExpectedFile {
+  size: number;
+  sha256: string;
+}
 
 export interface WorkerApi {
   getSubmission(id: string, signal?: AbortSignal): Promise<WorkerSubmission>;
-  downloadFile(id: string, signal?: AbortSignal): Promise<Uint8Array>;
+  /** The upload's bytes, checked against the size and sha256 the API gave; more bytes than that are never read. */
+  downloadFile(id: string, expected: ExpectedFile, signal?: AbortSignal): Promise<Uint8Array>;
   /** Counts one more attempt at grading; returns its number. */
   markStarted(id: string): Promise<number>;
   /**
@@ -53,7 +60,7 @@ export interface HttpWorkerApiOptions {
   fetch?: typeof fetch;
 }
 
-const ErrorBodySchema = z.object({ error: z.string(), detail: z.unknown().optional() });
+const ErrorBodySchema = WireErrorBodySchema;
 
 export class HttpWorkerApi implements WorkerApi {
   private readonly base: string;
@@ -90,32 +97,37 @@ export class HttpWorkerApi implements WorkerApi {
 
   async getSubmission(id: string, signal?: AbortSignal): Promise<WorkerSubmission> {
     const response = await this.request('GET', this.submissionPath(id), { signal });
-    const parsed = WorkerSubmissionSchema.safeParse(await readJson(response));
-    if (!parsed.success) {
-      throw new PlatformError('API_BAD_RESPONSE', `the API's answer for submission ${id} is not what this worker expects (${parsed.error.issues[0]?.message}); are API and worker the same version?`);
-    }
-    return parsed.data;
+    return parseWire(WorkerSubmissionSchema, await readJson(response), `the API's answer for submission ${id}`);
   }
 
-  async downloadFile(id: string, signal?: AbortSignal): Promise<Uint8Array> {
+  async downloadFile(id: string, expected: ExpectedFile, signal?: AbortSignal): Promise<Uint8Array> {
     const response = await this.request('GET', `${this.submissionPath(id)}/file`, { signal });
-    return new Uint8Array(await response.arrayBuffer());
+    const bytes = await readCapped(response, expected.size, id);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (bytes.byteLength !== expected.size || sha256 !== expected.sha256) {
+      throw new PlatformError(
+        'DOWNLOAD_MISMATCH',
+        `the download of submission ${id} is ${bytes.byteLength} bytes with sha256 ${sha256}; the API announced ${expected.size} bytes with sha256 ${expected.sha256}`,
+      );
+    }
+    return bytes;
   }
 
   async markStarted(id: string): Promise<number> {
     // Not retried: each call counts an attempt, and a lost answer would count two.
     const response = await this.request('POST', `${this.submissionPath(id)}/started`, { body: {}, tries: 1 });
-    const parsed = StartedSchema.safeParse(await readJson(response));
-    if (!parsed.success) throw new PlatformError('API_BAD_RESPONSE', `the API's answer to /started for ${id} has no attempt number; are API and worker the same version?`);
-    return parsed.data.attempt;
+    return parseWire(WorkerStartedSchema, await readJson(response), `the API's answer to /started for ${id}`).attempt;
   }
 
   async postResult(id: string, report: GradeReport, attempt: number): Promise<void> {
-    await this.request('POST', `${this.submissionPath(id)}/result`, { body: { report, attempt } });
+    const body: WorkerResultBody = { report, attempt };
+    const response = await this.request('POST', `${this.submissionPath(id)}/result`, { body });
+    parseWire(WorkerResultRecordedSchema, await readJson(response), `the API's answer to /result for ${id}`);
   }
 
   async postFailed(id: string, message: string, attempt: number | undefined): Promise<void> {
-    await this.request('POST', `${this.submissionPath(id)}/failed`, { body: { message, ...(attempt === undefined ? {} : { attempt }) } });
+    const response = await this.request('POST', `${this.submissionPath(id)}/failed`, { body: { message, ...(attempt === undefined ? {} : { attempt }) } });
+    parseWire(WorkerFailedRecordedSchema, await readJson(response), `the API's answer to /failed for ${id}`);
   }
 
   private submissionPath(id: string): string {
@@ -165,6 +177,40 @@ export class HttpWorkerApi implements WorkerApi {
     }
     throw lastError ?? new PlatformError('API_UNREACHABLE', `cannot reach the API at ${this.base}`);
   }
+}
+
+function parseWire<T extends z.ZodType>(schema: T, body: unknown, what: string): z.infer<T> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new PlatformError('API_BAD_RESPONSE', `${what} is not what this worker expects (${issue?.path.join('.') ?? ''}: ${issue?.message}); are API and worker the same version?`);
+  }
+  return parsed.data;
+}
+
+/** Reads at most `limit` bytes; one byte more and the download is refused without reading the rest. */
+async function readCapped(response: Response, limit: number, id: string): Promise<Uint8Array> {
+  const tooBig = () => new PlatformError('DOWNLOAD_TOO_LARGE', `the download of submission ${id} is larger than the ${limit} bytes the API announced`);
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel();
+    throw tooBig();
+  }
+  if (response.body === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  return new Uint8Array(Buffer.concat(chunks, total));
 }
 
 async function readJson(response: Response): Promise<unknown> {

@@ -102,7 +102,10 @@ async function gradeOne(
     );
   }
   attempt.number = await deps.api.markStarted(data.submissionId);
-  const bytes = await deps.api.downloadFile(data.submissionId, signal);
+  if (submission.size > submission.limits.maxUploadBytes) {
+    throw new GraderError('UPLOAD_TOO_LARGE', `submission ${data.submissionId} is ${submission.size} bytes, above the ${submission.limits.maxUploadBytes} the API accepts`);
+  }
+  const bytes = await deps.api.downloadFile(data.submissionId, { size: submission.size, sha256: submission.sha256 }, signal);
   const sandbox = assignment.execute ? deps.sandbox : undefined;
   if (assignment.execute && !sandbox) {
     throw new PlatformError('NO_SANDBOX', `this worker has no sandbox, but assignment ${assignment.id} runs notebooks`);
@@ -117,7 +120,8 @@ async function gradeOne(
     signal,
   };
   try {
-    const upload = await unpackUpload(submission.fileName, bytes);
+    // The API's own limits, so the worker never unpacks more than the API accepted.
+    const upload = await unpackUpload(submission.fileName, bytes, submission.limits);
     input.notebook = { name: upload.notebook.name, bytes: upload.notebook.bytes };
     input.files = upload.files.map((f) => ({ path: f.path, data: f.bytes }));
     return await (deps.grade ?? gradeSubmission)(input);

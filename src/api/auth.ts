@@ -4,11 +4,12 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Role, User } from '../store/rows.js';
+import type { AuthenticatedToken } from '../store/token-repository.js';
 import { HttpError } from './http-error.js';
 
 /** The store call authentication needs (`Store` fits). */
 export interface TokenStore {
-  authenticate(token: string): Promise<User | undefined>;
+  authenticateToken(token: string): Promise<AuthenticatedToken | undefined>;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -26,16 +27,18 @@ export function requireRole(store: TokenStore, roles: readonly Role[]): RequestH
       });
     }
     const token = BEARER.exec(header)?.[1];
-    const user = token === undefined ? undefined : await store.authenticate(token);
-    if (user === undefined) {
-      throw new HttpError(401, 'INVALID_TOKEN', 'the API token is unknown or revoked; ask your instructor for a new one', {
+    const authenticated = token === undefined ? undefined : await store.authenticateToken(token);
+    if (authenticated === undefined) {
+      throw new HttpError(401, 'INVALID_TOKEN', 'the API token is unknown, revoked or expired; ask your instructor for a new one', {
         headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
       });
     }
+    const { user, tokenId } = authenticated;
     if (!roles.includes(user.role)) {
       throw new HttpError(403, 'FORBIDDEN', `this needs a token with role ${roles.join(' or ')}; yours has role ${user.role}`);
     }
     res.locals.user = user;
+    res.locals.tokenId = tokenId;
     next();
   };
 }
@@ -46,6 +49,13 @@ export function currentUser(res: Response): User {
   // A route registered without requireRole is a programming error, not a client's.
   if (user === undefined) throw new Error('currentUser() called on a route without requireRole()');
   return user;
+}
+
+/** The public id of the token `requireRole` let through (workers are tied to attempts by it). */
+export function currentTokenId(res: Response): string {
+  const id = res.locals.tokenId as string | undefined;
+  if (id === undefined) throw new Error('currentTokenId() called on a route without requireRole()');
+  return id;
 }
 
 export const STAFF_ROLES: readonly Role[] = ['instructor', 'admin'];

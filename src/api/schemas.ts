@@ -31,25 +31,6 @@ export const PolicyBodySchema = z
   .strict()
   .describe('Fields left out keep their current value.');
 
-export const WorkerStartedBodySchema = z
-  .object({})
-  .loose()
-  .optional()
-  .describe('No fields are needed; the answer says which attempt this is.');
-
-/** Which start of grading a result or failure belongs to (from the /started answer). */
-const AttemptSchema = z.number().int().positive().describe('The attempt number /started returned; stale attempts are refused');
-
-export const WorkerResultBodySchema = z.object({
-  report: GradeReportSchema,
-  attempt: AttemptSchema.optional(),
-});
-
-export const WorkerFailedBodySchema = z.object({
-  message: z.string().trim().min(1).max(20_000),
-  attempt: AttemptSchema.optional(),
-});
-
 // ---- responses ----
 
 export const ErrorBodySchema = z
@@ -124,29 +105,16 @@ export const SubmissionListSchema = z.object({ assignmentId: z.string(), submiss
 
 export const RegradeAcceptedSchema = UploadAcceptedSchema;
 
-export const WorkerSubmissionSchema = z.object({
-  id: z.string(),
-  assignmentId: z.string(),
-  fileName: z.string(),
-  attempts: z.number(),
-  status: SubmissionStatusSchema,
-  size: z.number().describe('Bytes of the uploaded file'),
-  sha256: z.string(),
-});
-
-export const WorkerStartedSchema = z.object({ id: z.string(), status: SubmissionStatusSchema, attempt: z.number() });
-
-export const WorkerResultRecordedSchema = z.object({
-  id: z.string(),
-  status: SubmissionStatusSchema,
-  resultId: z.string(),
-  score: z.number(),
-  maxScore: z.number(),
-  /** False when this attempt's result was recorded before (a repeated request): nothing changed. */
-  recorded: z.boolean(),
-});
-
-export const WorkerFailedRecordedSchema = z.object({ id: z.string(), status: SubmissionStatusSchema });
+// The worker/API wire contract lives in one module both sides parse with.
+export {
+  WorkerFailedBodySchema,
+  WorkerFailedRecordedSchema,
+  WorkerResultBodySchema,
+  WorkerResultRecordedSchema,
+  WorkerStartedBodySchema,
+  WorkerStartedSchema,
+  WorkerSubmissionSchema,
+} from '../queue/worker-wire.js';
 
 const ComponentSchema = z.object({ ok: z.boolean(), detail: z.string() });
 export const HealthSchema = z.object({

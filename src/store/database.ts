@@ -49,6 +49,10 @@ export interface ApiTokensTable {
   created_at: Timestamp;
   last_used_at: NullableTimestamp;
   revoked: Flag;
+  /** Public id (migration 0002): names the token in lists, revocation and attempt ownership. */
+  id: string | null;
+  /** Null: never expires. */
+  expires_at: NullableTimestamp;
 }
 
 export interface SubmissionsTable {
@@ -64,6 +68,8 @@ export interface SubmissionsTable {
   updated_at: Timestamp;
   enqueued_at: NullableTimestamp;
   error_message: string | null;
+  /** Id of the token that started the current attempt (migration 0002). */
+  started_by: string | null;
 }
 
 export interface ResultsTable {

@@ -37,7 +37,8 @@ import {
   type Submission,
   type User,
 } from './rows.js';
-import { generateToken, hashToken, looksLikeToken } from './tokens.js';
+import { AttemptRepository } from './attempt-repository.js';
+import { TokenRepository, type AuthenticatedToken, type IssuedToken } from './token-repository.js';
 
 export const NewUserSchema = z.object({
   role: RoleSchema,
@@ -87,9 +88,6 @@ export interface StoreOptions {
 }
 
 type SubmissionChanges = (eb: ExpressionBuilder<Database, 'submissions'>) => UpdateObject<Database, 'submissions'>;
-
-/** `last_used_at` of a token is kept to this precision. */
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Error messages end up in a column shown to instructors; a stack trace of megabytes does not. */
 const MAX_ERROR_MESSAGE_CHARS = 4000;
@@ -181,53 +179,45 @@ export class Store {
    * Issues a new API token for the user and returns it. This is the only time the token
    * exists in plaintext: show it once; the store keeps only its sha256.
    */
-  async createToken(userId: string): Promise<string> {
-    return this.guard('createToken', async () => {
+  async createToken(userId: string, options: { expiresAt?: Date | null } = {}): Promise<string> {
+    return (await this.issueToken(userId, options)).token;
+  }
+
+  /** Like `createToken`, also answering the token's public id and expiry. */
+  async issueToken(userId: string, options: { expiresAt?: Date | null } = {}): Promise<IssuedToken> {
+    return this.guard('issueToken', async () => {
       if ((await this.getUser(userId)) === undefined) throw notFound('USER_NOT_FOUND', 'user', userId);
-      const token = generateToken();
-      await this.db
-        .insertInto('api_tokens')
-        .values({ token_hash: hashToken(token), user_id: userId, created_at: this.now(), last_used_at: null, revoked: false })
-        .execute();
-      return token;
+      return this.tokens.issue(userId, options);
     });
   }
 
-  /** The user a bearer token belongs to; undefined for unknown, malformed or revoked tokens. */
+  /** The user a bearer token belongs to; undefined for unknown, malformed, revoked or expired tokens. */
   async authenticate(token: string): Promise<User | undefined> {
-    if (!looksLikeToken(token)) return undefined;
-    const tokenHash = hashToken(token);
-    return this.guard('authenticate', async () => {
-      const row = await this.db
-        .selectFrom('api_tokens')
-        .innerJoin('users', 'users.id', 'api_tokens.user_id')
-        .selectAll('users')
-        .select('api_tokens.last_used_at as token_last_used_at')
-        .where('api_tokens.token_hash', '=', tokenHash)
-        .where('api_tokens.revoked', '=', false)
-        .executeTakeFirst();
-      if (row === undefined) return undefined;
-      const now = this.now();
-      const lastUsed = row.token_last_used_at === null ? undefined : new Date(row.token_last_used_at);
-      // Every API request authenticates; recording each use would make every read a write.
-      if (lastUsed === undefined || now.getTime() - lastUsed.getTime() >= LAST_USED_RESOLUTION_MS) {
-        await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('token_hash', '=', tokenHash).execute();
-      }
-      return UserRowSchema.parse(row);
-    });
+    return (await this.authenticateToken(token))?.user;
+  }
+
+  /** The user and the token's public id (workers are tied to the attempts they start by it). */
+  async authenticateToken(token: string): Promise<AuthenticatedToken | undefined> {
+    return this.guard('authenticate', () => this.tokens.authenticate(token));
   }
 
   /** Revokes the token; false when there was no such token. */
   async revokeToken(token: string): Promise<boolean> {
-    return this.guard('revokeToken', async () => {
-      const result = await this.db
-        .updateTable('api_tokens')
-        .set({ revoked: true })
-        .where('token_hash', '=', hashToken(token))
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    });
+    return this.guard('revokeToken', () => this.tokens.revoke(token));
   }
+
+  /** Tokens (list, revoke by id): see token-repository.ts. */
+  get tokens(): TokenRepository {
+    return (this.tokenRepository ??= new TokenRepository(this.db, this.now));
+  }
+
+  /** Which worker token started a submission's attempt: see attempt-repository.ts. */
+  get attempts(): AttemptRepository {
+    return (this.attemptRepository ??= new AttemptRepository(this.db, this.now));
+  }
+
+  private tokenRepository: TokenRepository | undefined;
+  private attemptRepository: AttemptRepository | undefined;
 
   // ---- assignments ----
 

@@ -3,11 +3,13 @@
  * refusals that change nothing, visibility, deadlines and limits, the worker endpoints,
  * health, metrics and the OpenAPI document.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GradeReport } from '../../src/grading/report.js';
 import { gradeJobId } from '../../src/queue/grading.js';
+import { WorkerSubmissionSchema } from '../../src/queue/worker-wire.js';
 import { clearWorkerHeartbeat, writeWorkerHeartbeat } from '../../src/queue/heartbeats.js';
 import { reconcileOnce } from '../../src/queue/reconciler.js';
 import { requireService } from '../helpers/services.js';
@@ -134,7 +136,7 @@ for (const [name, backend, available] of backends) {
           send: () => upload(api.url, CPU_ASSIGNMENT, { token: `ag_${'x'.repeat(43)}` }),
           status: 401,
           error: 'INVALID_TOKEN',
-          detail: /unknown or revoked/,
+          detail: /unknown, revoked or expired/,
         },
         {
           what: 'a worker token',
@@ -397,7 +399,7 @@ for (const [name, backend, available] of backends) {
           token: api.tokens.worker,
           body: { report: reportFor(otherId, CPU_ASSIGNMENT), attempt: 1 },
         });
-        expect(mismatch).toMatchObject({ status: 422, body: { error: 'REPORT_MISMATCH' } });
+        expect(mismatch).toMatchObject({ status: 422, body: { error: 'REPORT_REJECTED' } });
         const malformed = await call(api.url, 'POST', `/api/worker/submissions/${id}/result`, {
           token: api.tokens.worker,
           body: { report: { score: 'ten' } },
@@ -405,6 +407,77 @@ for (const [name, backend, available] of backends) {
         expect(malformed).toMatchObject({ status: 400, body: { error: 'BAD_REQUEST' } });
         expect(malformed.body.detail).toMatch(/body\.report\./);
         expect(await api.store.listResults(id)).toHaveLength(0);
+      });
+
+      it('recompute the score from the assignment and refuse reports that do not add up, storing nothing', async () => {
+        const id = await accepted();
+        const started = await call(api.url, 'POST', `/api/worker/submissions/${id}/started`, { token: api.tokens.worker, body: {} });
+        const attempt = started.body.attempt as number;
+        const good = reportFor(id, CPU_ASSIGNMENT);
+        const forged: Array<[string, GradeReport, RegExp]> = [
+          ['a made-up score', { ...good, score: 99, maxScore: 14 }, /maxScore 14/],
+          ['a score that is not the sum', { ...good, score: 9 }, /score 9 is not the sum/],
+          ['points above the maximum', { ...good, checks: good.checks.map((c) => (c.id === 'narrative' ? { ...c, points: 500 } : c)), score: 509 }, /narrative claims 500/],
+          ['a check worth more than it is', { ...good, checks: good.checks.map((c) => (c.id === 'narrative' ? { ...c, points: 5, maxPoints: 5 } : c)), score: 14, maxScore: 14 }, /maxScore 14|worth 1, not 5/],
+          ['an unknown check', { ...good, checks: [...good.checks, { ...good.checks[0]!, id: 'bonus' }] }, /check "bonus"/],
+          ['a missing check', { ...good, checks: good.checks.filter((c) => c.id !== 'softmax.stability'), score: 7 }, /lacks check\(s\) softmax\.stability/],
+          ['a repeated check', { ...good, checks: [...good.checks, good.checks[2]!], score: 11 }, /narrative twice/],
+          ['a late penalty of its own', { ...good, late: { dueAt: new Date().toISOString(), submittedAt: new Date().toISOString(), daysLate: 1, percentPerDay: 0, penaltyPercent: 0, scoreBeforePenalty: 99, message: 'x' } }, /late penalty/],
+          ['another assignment', { ...good, assignment: { id: GPU_ASSIGNMENT, version: 'test' } }, /assignment apitest-gpu/],
+          ['points on an ungradable report', { ...good, gradable: false }, /not gradable but carries/],
+        ];
+        for (const [what, report, detail] of forged) {
+          const refused = await call(api.url, 'POST', `/api/worker/submissions/${id}/result`, { token: api.tokens.worker, body: { report, attempt } });
+          expect(refused.status, what).toBe(422);
+          expect(refused.body.error, what).toBe('REPORT_REJECTED');
+          expect(refused.body.detail, what).toMatch(detail);
+        }
+        const negative = await call(api.url, 'POST', `/api/worker/submissions/${id}/result`, {
+          token: api.tokens.worker,
+          body: { report: { ...good, checks: good.checks.map((c) => (c.id === 'narrative' ? { ...c, points: -5 } : c)), score: 4 }, attempt },
+        });
+        expect(negative.status).toBe(400);
+        const noAttempt = await call(api.url, 'POST', `/api/worker/submissions/${id}/result`, { token: api.tokens.worker, body: { report: good } });
+        expect(noAttempt.status).toBe(400);
+        expect(await api.store.listResults(id)).toHaveLength(0);
+        expect((await api.store.getSubmission(id))?.status).toBe('running');
+
+        // What is stored comes from the assignment: a hidden check stays hidden whatever the worker says.
+        const relabelled = { ...good, checks: good.checks.map((c) => ({ ...c, visibility: 'visible' as const, title: 'renamed' })) };
+        const recorded = await call(api.url, 'POST', `/api/worker/submissions/${id}/result`, { token: api.tokens.worker, body: { report: relabelled, attempt } });
+        expect(recorded.body).toMatchObject({ score: 10, maxScore: 10, recorded: true });
+        const stored = (await api.store.getCurrentResult(id))!.report;
+        expect(stored.checks.find((c) => c.id === 'softmax.stability')).toMatchObject({ visibility: 'hidden', title: 'softmax.stability title' });
+      });
+
+      it('tie an attempt to the worker token that started it', async () => {
+        const id = await accepted();
+        const other = await api.store.createUser({ role: 'worker', name: `other worker ${randomBytes(3).toString('hex')}` });
+        const otherToken = await api.store.createToken(other.id);
+        const started = await call(api.url, 'POST', `/api/worker/submissions/${id}/started`, { token: api.tokens.worker, body: {} });
+        const attempt = started.body.attempt as number;
+        const stolen = await call(api.url, 'POST', `/api/worker/submissions/${id}/result`, {
+          token: otherToken,
+          body: { report: reportFor(id, CPU_ASSIGNMENT), attempt },
+        });
+        expect(stolen).toMatchObject({ status: 409, body: { error: 'ATTEMPT_NOT_YOURS' } });
+        const failed = await call(api.url, 'POST', `/api/worker/submissions/${id}/failed`, { token: otherToken, body: { message: 'nope', attempt } });
+        expect(failed).toMatchObject({ status: 409, body: { error: 'ATTEMPT_NOT_YOURS' } });
+        expect(await api.store.listResults(id)).toHaveLength(0);
+        expect((await api.store.getSubmission(id))?.status).toBe('running');
+        const own = await call(api.url, 'POST', `/api/worker/submissions/${id}/result`, { token: api.tokens.worker, body: { report: reportFor(id, CPU_ASSIGNMENT), attempt } });
+        expect(own.body).toMatchObject({ recorded: true });
+      });
+
+      it('tell the worker the size, sha256 and unpack limits of the upload', async () => {
+        const bytes = notebookBytes(' # limits');
+        const { id } = await (await upload(api.url, CPU_ASSIGNMENT, { token: api.tokens.student, bytes })).json();
+        const meta = await call(api.url, 'GET', `/api/worker/submissions/${id}`, { token: api.tokens.worker });
+        expect(WorkerSubmissionSchema.parse(meta.body)).toMatchObject({
+          size: bytes.length,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+          limits: { maxUploadBytes: 256 * 1024 },
+        });
       });
 
       it('mark a submission failed with its message (shown in full to staff only)', async () => {

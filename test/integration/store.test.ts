@@ -147,7 +147,7 @@ for (const backend of [sqliteBackend, postgresBackend]) {
     });
 
     it('migrates a fresh database once, and again changes nothing', async () => {
-      expect(firstMigration).toEqual(['0001-initial']);
+      expect(firstMigration).toEqual(['0001-initial', '0002-token-ids-expiry-attempt-owner']);
       expect(await store.migrate()).toEqual([]);
       const second = await openStore(env.config, { now: clock.now });
       try {
@@ -157,6 +157,30 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         await second.close();
       }
       expect(store.dialect).toBe(backend.name);
+    });
+
+    it('lists tokens by public id, revokes one by id, and refuses an expired token', async () => {
+      const worker = await store.createUser({ role: 'worker', name: 'gpu box' });
+      const lasting = await store.issueToken(worker.id);
+      const expiring = await store.issueToken(worker.id, { expiresAt: new Date(clock.now().getTime() + 60 * 60_000) });
+      expect(lasting.id).toMatch(/^[0-9a-f]{16}$/);
+      expect(lasting.id).toBe(hashToken(lasting.token).slice(0, 16));
+      expect((await store.authenticateToken(expiring.token))?.tokenId).toBe(expiring.id);
+
+      const listed = (await store.tokens.list()).filter((t) => t.userId === worker.id);
+      expect(listed.map((t) => t.id).sort()).toEqual([lasting.id, expiring.id].sort());
+      expect(listed.find((t) => t.id === expiring.id)).toMatchObject({ role: 'worker', userName: 'gpu box', revoked: false, expiresAt: expiring.expiresAt });
+      expect(JSON.stringify(listed)).not.toContain(lasting.token.slice(3));
+
+      clock.advance(60 * 60_000);
+      expect(await store.authenticate(expiring.token)).toBeUndefined();
+      expect(await store.authenticate(lasting.token)).toMatchObject({ id: worker.id });
+
+      expect(await store.tokens.revokeById(lasting.id)).toBe(true);
+      expect(await store.authenticate(lasting.token)).toBeUndefined();
+      expect(await store.tokens.revokeById('0000000000000000')).toBe(false);
+      expect((await store.tokens.list()).find((t) => t.id === lasting.id)?.revoked).toBe(true);
+      await expectCode(store.issueToken(worker.id, { expiresAt: clock.now() }), 'BAD_EXPIRY');
     });
 
     it('stores only the hash of a token and authenticates with the token', async () => {

@@ -2,23 +2,35 @@
  * What workers call (role `worker`): they hold no database credentials, so they read the
  * upload and hand back results here.
  *
- * Attempts: `/started` counts one more attempt and answers its number; a worker sends it
- * back with `/result` or `/failed`. A result for the attempt already recorded is answered
+ * Attempts: `/started` counts one more attempt, records the worker token that started it
+ * and answers its number; that token, and no other, sends it back with `/result` or
+ * `/failed`. A result for the attempt already recorded is answered
  * as recorded and changes nothing (a retried request); one from an attempt that a later
  * attempt superseded is refused with 409, so a stalled worker that wakes up late cannot
  * replace a newer grade. Each submission keeps exactly one current result (the store's
  * transaction and unique index guarantee it).
+ *
+ * Results are claims: the score is recomputed from the assignment's own checks and a
+ * report that does not add up is refused (worker-report.ts). Bodies follow the wire
+ * contract in src/queue/worker-wire.ts, which the worker parses with too.
  */
 import { stat } from 'node:fs/promises';
 import { Router, json, type Request, type Response } from 'express';
 import { PlatformError } from '../../errors.js';
-import type { Submission } from '../../store/rows.js';
-import { WORKER_ROLES, requireRole } from '../auth.js';
+import type { WorkerSubmission } from '../../queue/worker-wire.js';
+import type { Submission, SubmissionStatus } from '../../store/rows.js';
+import { WORKER_ROLES, currentTokenId, requireRole } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { applyLatePenalty } from '../deadlines.js';
 import { HttpError } from '../http-error.js';
 import { SubmissionParamsSchema, WorkerFailedBodySchema, WorkerResultBodySchema, WorkerStartedBodySchema } from '../schemas.js';
 import { parseRequest } from '../validate.js';
+import { verifiedWorkerReport } from '../worker-report.js';
+
+// The wire's status list and the store's must be the same list.
+type SameStatuses = [SubmissionStatus] extends [WorkerSubmission['status']] ? ([WorkerSubmission['status']] extends [SubmissionStatus] ? true : never) : never;
+const statusesAgree: SameStatuses = true;
+void statusesAgree;
 
 /** Reports carry per-check feedback and captured output; a few MiB is generous. */
 const REPORT_BODY_LIMIT = '8mb';
@@ -30,7 +42,7 @@ export function workerRoutes(ctx: ApiContext): Router {
   router.get('/api/worker/submissions/:id', async (req: Request, res: Response) => {
     const submission = await load(ctx, req);
     const size = await blobSize(ctx, submission.blobHash);
-    res.json({
+    const body: WorkerSubmission = {
       id: submission.id,
       assignmentId: submission.assignmentId,
       fileName: submission.fileName,
@@ -38,7 +50,9 @@ export function workerRoutes(ctx: ApiContext): Router {
       status: submission.status,
       size,
       sha256: submission.blobHash,
-    });
+      limits: ctx.uploadLimits,
+    };
+    res.json(body);
   });
 
   router.get('/api/worker/submissions/:id/file', async (req: Request, res: Response) => {
@@ -54,7 +68,8 @@ export function workerRoutes(ctx: ApiContext): Router {
   router.post('/api/worker/submissions/:id/started', json({ limit: '16kb' }), async (req: Request, res: Response) => {
     parseRequest(req, { body: WorkerStartedBodySchema });
     const submission = await load(ctx, req);
-    const running = await ctx.store.markRunning(submission.id);
+    const running = await ctx.store.attempts.start(submission.id, currentTokenId(res));
+    if (running === undefined) throw new HttpError(404, 'SUBMISSION_NOT_FOUND', `there is no submission ${submission.id}`);
     res.json({ id: running.id, status: running.status, attempt: running.attempts });
   });
 
@@ -62,16 +77,22 @@ export function workerRoutes(ctx: ApiContext): Router {
     const { body } = parseRequest(req, { params: SubmissionParamsSchema, body: WorkerResultBodySchema });
     const submission = await load(ctx, req);
     checkAttempt(submission, body.attempt);
-    if (submission.status === 'graded' && (body.attempt === undefined || body.attempt === submission.attempts)) {
+    await checkOwner(ctx, submission, res);
+    if (submission.status === 'graded' && body.attempt === submission.attempts) {
       const current = await ctx.store.getCurrentResult(submission.id);
       if (current !== undefined) {
         res.json({ id: submission.id, status: submission.status, resultId: current.id, score: current.score, maxScore: current.maxScore, recorded: false });
         return;
       }
     }
+    const verified = verifiedWorkerReport(body.report, {
+      assignmentId: submission.assignmentId,
+      submissionId: submission.id,
+      checks: ctx.catalogue.definition(submission.assignmentId).checks,
+    });
     const assignment = await ctx.store.getAssignment(submission.assignmentId);
     const report =
-      assignment === undefined ? body.report : applyLatePenalty(body.report, assignment.latePolicy, assignment.dueAt, submission.createdAt);
+      assignment === undefined ? verified : applyLatePenalty(verified, assignment.latePolicy, assignment.dueAt, submission.createdAt);
     const result = await ctx.store.recordResult(submission.id, report);
     ctx.metrics.outcome(submission.assignmentId, report.gradable ? 'graded' : 'not_gradable');
     ctx.metrics.gradingDuration(submission.assignmentId, report.timings.totalMs / 1000);
@@ -87,6 +108,7 @@ export function workerRoutes(ctx: ApiContext): Router {
     const { body } = parseRequest(req, { params: SubmissionParamsSchema, body: WorkerFailedBodySchema });
     const submission = await load(ctx, req);
     checkAttempt(submission, body.attempt);
+    if (body.attempt !== undefined) await checkOwner(ctx, submission, res);
     const failed = await ctx.store.markFailed(submission.id, body.message);
     ctx.metrics.outcome(submission.assignmentId, 'failed');
     ctx.logger.warn({ submissionId: submission.id, attempt: body.attempt, message: body.message }, 'grading failed for good');
@@ -114,6 +136,18 @@ function checkAttempt(submission: Submission, attempt: number | undefined): void
   }
   if (attempt > submission.attempts) {
     throw new HttpError(409, 'ATTEMPT_NOT_STARTED', `submission ${submission.id} has had ${submission.attempts} attempt(s); call /started first and send the attempt it returns`);
+  }
+}
+
+/** Only the worker token that started the current attempt may hand in its outcome. */
+async function checkOwner(ctx: ApiContext, submission: Submission, res: Response): Promise<void> {
+  const owner = await ctx.store.attempts.startedBy(submission.id);
+  if (owner !== currentTokenId(res)) {
+    throw new HttpError(
+      409,
+      'ATTEMPT_NOT_YOURS',
+      `attempt ${submission.attempts} of submission ${submission.id} was not started by this worker token; call /started and send the attempt it returns`,
+    );
   }
 }
 

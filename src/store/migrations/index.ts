@@ -6,10 +6,12 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { PlatformError } from '../../errors.js';
 import type { Database, SqlDialectName } from '../database.js';
 import { initialSchema } from './0001-initial.js';
+import { tokenIdsExpiryAttemptOwner } from './0002-token-ids-expiry-attempt-owner.js';
 
 export function migrationsFor(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
+    '0002-token-ids-expiry-attempt-owner': tokenIdsExpiryAttemptOwner(dialect),
   };
 }
 

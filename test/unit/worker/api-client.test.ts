@@ -2,6 +2,7 @@
  * The worker's HTTP client against a small loopback server: what each answer of the API
  * becomes, since the job processor decides retry or not from that.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +55,7 @@ describe('HttpWorkerApi', () => {
 
   it('sends the attempt with the result', async () => {
     requests.length = 0;
-    handler = answer(200, { recorded: true });
+    handler = answer(200, { id: 's1', status: 'graded', resultId: 'r1', score: 1, maxScore: 2, recorded: true });
     await api().postResult('s1', { schemaVersion: 1 } as never, 3);
     expect(JSON.parse(requests[0]!.body)).toMatchObject({ attempt: 3, report: { schemaVersion: 1 } });
   });
@@ -87,9 +88,39 @@ describe('HttpWorkerApi', () => {
 
   it('says the API is unreachable when nothing listens', async () => {
     const closed = new HttpWorkerApi({ apiUrl: `http://127.0.0.1:${await freePort()}`, workerToken: 'ag_test', tries: 1 });
-    const e = await failure(closed.downloadFile('s1'));
+    const e = await failure(closed.downloadFile('s1', { size: 1, sha256: '0'.repeat(64) }));
     expect(e).toMatchObject({ kind: 'platform', code: 'API_UNREACHABLE' });
     expect(e.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('accepts a download that matches the announced size and sha256', async () => {
+    const bytes = Buffer.from('{"cells": []}');
+    handler = (_req, res) => res.end(bytes);
+    const got = await api().downloadFile('s1', { size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(Buffer.from(got).toString()).toBe('{"cells": []}');
+  });
+
+  it('refuses a download whose bytes do not hash to the announced sha256', async () => {
+    const bytes = Buffer.from('{"cells": []}');
+    handler = (_req, res) => res.end(bytes);
+    const e = await failure(api().downloadFile('s1', { size: bytes.byteLength, sha256: createHash('sha256').update('other').digest('hex') }));
+    expect(e).toMatchObject({ kind: 'platform', code: 'DOWNLOAD_MISMATCH' });
+  });
+
+  it('stops reading a download that runs past the announced size', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      // Chunked, so no content-length gives the size away before the bytes do.
+      res.write(Buffer.alloc(64 * 1024));
+      res.end(Buffer.alloc(64 * 1024));
+    };
+    const e = await failure(api().downloadFile('s1', { size: 1000, sha256: '0'.repeat(64) }));
+    expect(e).toMatchObject({ kind: 'platform', code: 'DOWNLOAD_TOO_LARGE' });
+  });
+
+  it("refuses an answer that does not follow the wire contract (a /started without its attempt)", async () => {
+    handler = answer(200, { id: 's1', status: 'running' });
+    expect(await failure(api().markStarted('s1'))).toMatchObject({ kind: 'platform', code: 'API_BAD_RESPONSE' });
   });
 
   it('refuses to start without a token', () => {

@@ -2,6 +2,7 @@
  * The worker's per-job pipeline with hand-rolled fakes of the API and the sandbox:
  * which failures are retried, which fail for good, which become student reports.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnrecoverableError } from 'bullmq';
@@ -14,7 +15,8 @@ import type { GradeReport } from '../../../src/grading/report.js';
 import { createLogger } from '../../../src/logger.js';
 import { findPackageRoot } from '../../../src/package-root.js';
 import type { Sandbox, SandboxRun } from '../../../src/sandbox/sandbox.js';
-import type { WorkerApi, WorkerSubmission } from '../../../worker/api-client.js';
+import { resolveLimits, type UnpackLimitsInput } from '../../../src/submission/limits.js';
+import type { ExpectedFile, WorkerApi, WorkerSubmission } from '../../../worker/api-client.js';
 import { RELEASE_REASON, processGradeJob, type GradeJob } from '../../../worker/grade-job.js';
 
 const ASSIGNMENT = 'u05-softmax';
@@ -28,6 +30,9 @@ class FakeApi implements WorkerApi {
   results: Array<{ report: GradeReport; attempt: number }> = [];
   failures: string[] = [];
   failOn: Partial<Record<'getSubmission' | 'downloadFile' | 'markStarted' | 'postResult' | 'postFailed', Error>> = {};
+  /** What the fake API says about the upload's limits (the API's own, on the wire). */
+  uploadLimits: UnpackLimitsInput = {};
+  downloads: ExpectedFile[] = [];
   constructor(private readonly file: Uint8Array = notebookBytes, private readonly fileName = 'correct.ipynb') {}
 
   private step(name: keyof FakeApi['failOn']): void {
@@ -37,10 +42,20 @@ class FakeApi implements WorkerApi {
   }
   async getSubmission(id: string): Promise<WorkerSubmission> {
     this.step('getSubmission');
-    return { id, assignmentId: ASSIGNMENT, fileName: this.fileName, status: 'queued' };
+    return {
+      id,
+      assignmentId: ASSIGNMENT,
+      fileName: this.fileName,
+      status: 'queued',
+      attempts: 0,
+      size: this.file.byteLength,
+      sha256: createHash('sha256').update(this.file).digest('hex'),
+      limits: resolveLimits(this.uploadLimits),
+    };
   }
-  async downloadFile(): Promise<Uint8Array> {
+  async downloadFile(_id: string, expected: ExpectedFile): Promise<Uint8Array> {
     this.step('downloadFile');
+    this.downloads.push(expected);
     return this.file;
   }
   async markStarted(): Promise<number> {
@@ -207,5 +222,23 @@ describe('processGradeJob', () => {
     expect(job.moveToWait).toHaveBeenCalledWith('token');
     expect(api.results).toEqual([]);
     expect(api.failures).toEqual([]);
+  });
+});
+
+describe('processGradeJob: the upload as the API accepted it', () => {
+  it('asks the download to match the size and sha256 the API announced', async () => {
+    const api = new FakeApi();
+    await processGradeJob(fakeJob(), 'token', undefined, { api, sandbox: sandboxEnding('completed'), limits, logger, grade: gradeOk() });
+    expect(api.downloads).toEqual([{ size: notebookBytes.byteLength, sha256: createHash('sha256').update(notebookBytes).digest('hex') }]);
+  });
+
+  it("unpacks with the API's limits, not the unpacker's defaults", async () => {
+    // The notebook is below the default 64 MiB but above this API's limit on unpacked bytes.
+    const api = new FakeApi();
+    api.uploadLimits = { maxUploadBytes: notebookBytes.byteLength, maxTotalBytes: 100 };
+    const grade = vi.fn(gradeOk());
+    const result = await processGradeJob(fakeJob(), 'token', undefined, { api, sandbox: sandboxEnding('completed'), limits, logger, grade });
+    expect(result.outcome).toBe('not_gradable');
+    expect(grade).not.toHaveBeenCalled();
   });
 });
