@@ -16,6 +16,8 @@ export interface CaseInput {
   toReference(): RefArg;
   /** For feedback: `(2, 3) float64` or `int 5`; never the values. */
   describe(): string;
+  /** The largest |value| of a float array input: answers are compared to float32 precision at this scale. */
+  magnitude?: number;
 }
 
 function shapeText(shape: readonly number[]): string {
@@ -29,6 +31,7 @@ export function f64(nested: unknown, shape?: readonly number[]): CaseInput {
     arg: { kind: 'array', array: encodeArray('float64', flat.shape, flat.values) },
     toReference: () => tf.tensor(flat.values, flat.shape, 'float32'),
     describe: () => `a float64 array of shape ${shapeText(flat.shape)}`,
+    magnitude: flat.values.reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0),
   };
 }
 

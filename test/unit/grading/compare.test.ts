@@ -19,7 +19,16 @@ describe('compareArrays', () => {
 
   it('names a shape mismatch without values', () => {
     const r = compareArrays(nd([1, 2, 3], [3]), exp([1, 2, 3, 4, 5, 6], [2, 3]));
-    expect(r).toEqual({ ok: false, reason: 'returned shape (3,), expected shape (2, 3)' });
+    expect(r).toEqual({ ok: false, kind: 'shape', reason: 'returned shape (3,), expected shape (2, 3)' });
+  });
+
+  it('allows float32 rounding at the scale of the inputs, and no more', () => {
+    // A loss of 2.4076 from logits near -1e4, computed in float32: off by 3.8e-4.
+    const want = exp([2.4076059644448833], []);
+    const float32 = nd([2.4072265625], [], 'float32');
+    expect(compareArrays(float32, want)).toMatchObject({ ok: false, kind: 'values' });
+    expect(compareArrays(float32, want, undefined, 1e4)).toEqual({ ok: true });
+    expect(compareArrays(nd([2.4176], []), want, undefined, 1e4)).toMatchObject({ ok: false, kind: 'values' });
   });
 
   it('accepts a scalar answer as a 0-d array or a one-element array', () => {

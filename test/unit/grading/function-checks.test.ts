@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as reference from '../../../reference/index.js';
 import { matchesReference } from '../../../src/grading/checks/reference-match.js';
-import { softmaxStability } from '../../../src/grading/checks/stability.js';
+import { lossStability, softmaxStability } from '../../../src/grading/checks/stability.js';
 import { distribution } from '../../../src/grading/checks/distribution.js';
-import { f64 } from '../../../src/grading/inputs.js';
+import { f64, i64 } from '../../../src/grading/inputs.js';
 import { contextWith, okArray } from '../../helpers/context.js';
 
 beforeAll(async () => {
@@ -83,6 +83,71 @@ describe('softmaxStability', () => {
     const verdict = await check.grade(contextWith(calls));
     expect(verdict.points).toBe(0);
     expect(verdict.feedback).toMatch(/Subtract the largest logit/);
+  });
+});
+
+describe('lossStability', () => {
+  const check = lossStability('cross_entropy', reference.crossEntropy, {
+    signature: 'cross_entropy(logits, labels)',
+    points: 2,
+    cases: [
+      { label: 'logits around -1e4', inputs: [f64([[-1e4, -1e4 + 1, -1e4 + 2]]), i64([0])] },
+      { label: 'a true class 800 below the largest logit', inputs: [f64([[800, 0, 0]]), i64([1])] },
+    ],
+  });
+  const exactLoss = (row: number[], label: number) => -Math.log(softmax64(row)[label]!);
+
+  it('accepts a correct loss computed in float32 on logits around -1e4 (error at float32 spacing near 1e4)', async () => {
+    // log-sum-exp in float32: the result rounds at float32's spacing near 1e4, a relative
+    // error of 1.6e-4 on this loss, above the plain 1e-4 tolerance.
+    const row = [-1e4, -1e4 + 1, -1e4 + 2];
+    const lse = -1e4 + 2 + Math.log(1 + Math.exp(-1) + Math.exp(-2));
+    const float32Loss = Math.fround(Math.fround(lse) - Math.fround(row[0]!));
+    expect(Math.abs(float32Loss - exactLoss(row, 0)) / exactLoss(row, 0)).toBeGreaterThan(1.5e-4);
+    const verdict = await check.grade(contextWith([
+      okArray('cross_entropy.stability#0', [float32Loss], [], 'float32'),
+      okArray('cross_entropy.stability#1', [Math.fround(800)], [], 'float32'),
+    ]));
+    expect(verdict).toMatchObject({ points: 2 });
+  });
+
+  it('still refuses a loss that is wrong by more than float32 precision at that scale', async () => {
+    const row = [-1e4, -1e4 + 1, -1e4 + 2];
+    const verdict = await check.grade(contextWith([
+      okArray('cross_entropy.stability#0', [exactLoss(row, 0) + 0.01], [], 'float64'),
+      okArray('cross_entropy.stability#1', [800], [], 'float64'),
+    ]));
+    expect(verdict.points).toBe(1);
+  });
+
+  it('blames log(0) only when the loss is not finite', async () => {
+    const verdict = await check.grade(contextWith([
+      okArray('cross_entropy.stability#0', [exactLoss([-1e4, -1e4 + 1, -1e4 + 2], 0)], []),
+      okArray('cross_entropy.stability#1', [Number.POSITIVE_INFINITY], []),
+    ]));
+    expect(verdict.feedback).toContain('log(0)');
+  });
+
+  it('points at the one-hot, not log(0), when the values are finite but wrong or the shapes do not fit', async () => {
+    // A one-hot as wide as the largest label: on one example of 3 classes with label 0 it is
+    // 1 column wide and broadcasts into the wrong sum; with label 1 it does not fit at all.
+    const verdict = await check.grade(contextWith([
+      okArray('cross_entropy.stability#0', [30000.5], []),
+      { id: 'cross_entropy.stability#1', status: 'error', ename: 'RuntimeError', evalue: 'The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1' },
+    ]));
+    expect(verdict.points).toBe(0);
+    expect(verdict.feedback).not.toContain('log(0) = -inf');
+    expect(verdict.feedback).toContain('this is not log(0) or overflow');
+    expect(verdict.feedback).toContain('a one-hot of the labels must be as wide as the logits');
+  });
+
+  it('says a shape error is not a stability problem', async () => {
+    const verdict = await check.grade(contextWith([
+      okArray('cross_entropy.stability#0', [1, 2, 3], [3]),
+      { id: 'cross_entropy.stability#1', status: 'error', ename: 'IndexError', evalue: 'index 1 is out of bounds for dimension 1 with size 1' },
+    ]));
+    expect(verdict.feedback).toContain('which is not a numerical-stability problem');
+    expect(verdict.feedback).not.toContain('log(0)');
   });
 });
 
