@@ -23,8 +23,9 @@ export interface CellMatch {
  * {@link ANCHOR_MIN_SIMILARITY}; for a question cell holding its own placeholder, which the
  * student is meant to extend, at least {@link QUESTION_MIN_WORDS_KEPT} of its question's
  * words kept), searching forward from the previous match before looking anywhere else.
- * A Markdown anchor found by none of these takes the submission cell at the same distance
- * from the nearest matched cell above it, when that cell is Markdown and not taken.
+ * A Markdown anchor found by none of these, between two cells that were found, takes the
+ * submission cell at the same distance from the found cell above it, when that cell is
+ * Markdown, not taken, and before the found cell below it.
  */
 export function alignToStarter(
   notebook: Notebook,
@@ -60,9 +61,11 @@ export function alignToStarter(
     if (matches[i] !== undefined || !isAnchor(start.get(i))) return;
     let j = i - 1;
     while (j >= 0 && matches[j] === undefined) j -= 1;
-    const candidate = j < 0 ? i : (matches[j] as CellMatch).index + (i - j);
     const next = matches.slice(i + 1).find((m) => m !== undefined);
-    if (!sub.has(candidate) || claimed.has(candidate) || (next !== undefined && candidate >= next.index)) return;
+    // Only between two cells found by id or text: elsewhere a position says nothing.
+    if (j < 0 || next === undefined) return;
+    const candidate = (matches[j] as CellMatch).index + (i - j);
+    if (!sub.has(candidate) || claimed.has(candidate) || candidate >= next.index) return;
     claimed.add(candidate);
     matches[i] = { index: candidate, by: 'position' };
   });

@@ -60,6 +60,33 @@ describe('questions of the u05n1-softmax starter', () => {
     expect(statuses({ ...starter, cells }, starter)[0]).toBe('answered');
   });
 
+  it('finds a question whose text the student rewrote by its position between the questions around it', () => {
+    const starter = softmax();
+    const rewritten = edited(starter, {
+      35: '3. Why did it fail? (my words)',
+      36: 'Because exp(150) overflows float32 to inf, and inf / inf is nan.',
+    });
+    const analysis = analyzeNarrative(rewritten, starter);
+    expect(analysis.questions[2]).toMatchObject({ status: 'answered', matchedBy: 'position', cellIndex: 35 });
+    expect(analysis.questions.filter((q) => q.number !== 3).map((q) => q.matchedBy)).toEqual(Array(4).fill('question-text'));
+  });
+
+  it('matches questions by cell id before their text', () => {
+    const withIds = (nb: Notebook): Notebook => ({ ...nb, nbformat_minor: 5, cells: nb.cells.map((c, i) => ({ ...c, id: `c${i}` })) });
+    const starter = withIds(softmax());
+    // The student moved question 1 and its answer to the end and reworded it.
+    const cells = [...starter.cells];
+    const [question, answer] = cells.splice(20, 2);
+    cells.push({ ...question!, source: 'Question one, reworded entirely' }, { ...answer!, source: 'They are the same: a constant shift cancels out.' });
+    const analysis = analyzeNarrative({ ...starter, cells }, starter);
+    expect(analysis.questions[0]).toMatchObject({ status: 'answered', matchedBy: 'cell-id', cellIndex: cells.length - 2 });
+  });
+
+  it('finds no question of the softmax starter in a notebook of another unit', () => {
+    const analysis = analyzeNarrative(courseNotebook('u05n3-mnist-clf_soln.ipynb'), softmax());
+    expect(analysis.questions.map((q) => q.status)).toEqual(Array(5).fill('not-found'));
+  });
+
   it('finds a question whose cell was deleted as not found', () => {
     const starter = softmax();
     const cells = starter.cells.filter((_, i) => i !== 35 && i !== 36);
@@ -215,6 +242,24 @@ describe('the random seed\'s value in the narrative', () => {
     expect(analyzeNarrative(clean, starter).seedMentions).toEqual([]);
     const reported = edited(starter, {}, [{ after: 1, cell: md('With seed 1234 the accuracy was 91%.') }]);
     expect(analyzeNarrative(reported, starter).seedMentions).toEqual([{ value: '1234', cellIndex: 2, text: 'With seed 1234 the accuracy was 91%.' }]);
+  });
+
+  it('does not take a number inside an expression for the seed (x**10 in prose)', () => {
+    const nb = notebookOf([
+      code('torch.manual_seed(10)'),
+      md('The tail shrinks like x**10, and 2^10 = 1024; `softmax(x * 10)` is sharper and $e^{10}$ is large.'),
+      md('Each of the 10*3 logits is finite.'),
+    ]);
+    expect(analyzeNarrative(nb, undefined).seedMentions).toEqual([]);
+  });
+
+  it('still finds the value in a sentence about the seed, in code too, or standing alone', () => {
+    const nb = notebookOf([
+      code('torch.manual_seed(10)'),
+      md('I set the seed to `10` so the runs repeat.'),
+      md('Training for 10 epochs reached 91%.'),
+    ]);
+    expect(analyzeNarrative(nb, undefined).seedMentions.map((m) => m.cellIndex)).toEqual([1, 2]);
   });
 });
 
