@@ -24,9 +24,15 @@ import { assignmentRoutes } from './routes/assignments.js';
 import { serviceRoutes } from './routes/service.js';
 import { submissionRoutes } from './routes/submissions.js';
 import { workerRoutes } from './routes/worker.js';
+import { lmsRoutes } from './routes/lms.js';
+import { createLmsServices, type LmsServices } from '../lms/lms-services.js';
+import { SecretBox } from '../lms/secret-box.js';
+import { createPages } from '../pages/index.js';
 
 export interface ApiDependencies {
-  config: Pick<Config, 'dataDir'>;
+  config: Pick<Config, 'dataDir'> & Partial<Pick<Config, 'lmsSecretKey'>>;
+  /** LMS webhooks, keys and score passback. @defaultValue built on `store`, `queues` and the LMS key of `config` */
+  lms?: LmsServices;
   store: Store;
   /** From `createGradingQueues`; its prefix is also where worker heartbeats are read. */
   queues: GradingQueues;
@@ -55,6 +61,9 @@ export function createApp(deps: ApiDependencies): Express {
     metrics: createMetrics(deps.queues, deps.logger),
     uploadLimits,
     now: deps.now ?? (() => new Date()),
+    lms:
+      deps.lms ??
+      createLmsServices({ repo: deps.store.lms, box: SecretBox.forConfig(deps.config), redis: deps.queues.redis, prefix: deps.queues.prefix, logger: deps.logger }),
   };
 
   const app = express();
@@ -68,10 +77,15 @@ export function createApp(deps: ApiDependencies): Express {
     next();
   });
 
+  const pages = createPages(ctx, { dataDir: deps.config.dataDir });
+  app.use(pages.beforeRoutes);
+
   app.use(serviceRoutes(ctx));
   app.use(assignmentRoutes(ctx));
   app.use(submissionRoutes(ctx));
   app.use(workerRoutes(ctx));
+  app.use(lmsRoutes(ctx));
+  app.use(pages.routes);
 
   app.use((req: Request) => {
     throw new HttpError(404, 'NOT_FOUND', `there is no route ${req.method} ${req.path}; see /api/openapi.json`);
