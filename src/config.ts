@@ -109,6 +109,8 @@ export const ConfigSchema = z.object({
    * 32 bytes as 64 hex digits or base64. Empty: a key generated once in `<dataDir>/lms-secret.key`.
    */
   lmsSecretKey: z.string().default(''),
+  /** A folder of assignment folders (each with an assignment.yaml) served beside the built-in ones; empty: none. */
+  assignmentsDir: z.string().default(''),
   /** production / development. In production the process sandbox needs allowProcessSandbox. */
   environment: z.enum(['development', 'production', 'test']).default('development'),
 });
@@ -141,6 +143,7 @@ const ENV_KEYS = {
   AUTOGRADER_ADMIN_TOKEN: 'adminToken',
   AUTOGRADER_SANDBOX_BUILD: 'sandboxBuild',
   AUTOGRADER_TENSOR_BACKEND: 'tensorBackend',
+  ASSIGNMENTS_DIR: 'assignmentsDir',
 } as const satisfies Record<string, keyof Config>;
 
 const LIMIT_ENV_KEYS = {

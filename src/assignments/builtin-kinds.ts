@@ -1,0 +1,8 @@
+/**
+ * Registers the check kinds that ship with the grader. A module adding a kind registers
+ * it here with one line, so every spec loader sees it.
+ */
+import { registerCheckKind } from './check-kinds.js';
+import { distributionKind } from './kinds/distribution-kind.js';
+
+registerCheckKind(distributionKind);
