@@ -3,13 +3,14 @@
  * (`npm test` runs after `npm run build`; .ci/run builds first.)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GradescopeResultsSchema } from '../../src/grading/gradescope.js';
 import { GradeReportSchema } from '../../src/grading/report.js';
 import { findPackageRoot } from '../../src/package-root.js';
+import { ensureBuilt } from '../helpers/build.js';
 
 const root = findPackageRoot();
 const bin = join(root, 'bin', 'autograder.js');
@@ -25,10 +26,21 @@ function autograder(...args: string[]) {
 }
 
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))) {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
-  }
+  ensureBuilt();
+});
+
+describe('a bad configuration', () => {
+  it('exits 2 with one line naming the setting, not a stack trace', () => {
+    const r = spawnSync(process.execPath, [bin, 'assignments'], {
+      encoding: 'utf8',
+      env: { ...process.env, WORKER_CONCURRENCY: 'many', LOG_LEVEL: 'warn' },
+      timeout: 120_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^autograder: invalid configuration: workerConcurrency: .*\n$/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
 });
 
 describe('autograder grade', () => {

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getAssignment } from '../../graders/index.js';
 import { GradeReportSchema } from '../../src/grading/report.js';
 import { findPackageRoot } from '../../src/package-root.js';
+import { ensureBuilt } from '../helpers/build.js';
 import { buildZip } from '../unit/submission/helpers/zip-writer.js';
 
 const root = findPackageRoot();
@@ -31,10 +32,7 @@ function tempDir(): string {
 }
 
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist', 'src', 'cli', 'import-command.js'))) {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
-  }
+  ensureBuilt();
 });
 
 describe('autograder import', () => {
