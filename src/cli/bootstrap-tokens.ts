@@ -10,6 +10,9 @@
  *
  * Tokens given in the environment (AUTOGRADER_ADMIN_TOKEN, WORKER_TOKEN) are used
  * instead, after checking that the store knows them with the right role.
+ *
+ * Without an in-process worker (`serve --no-worker`) no worker token is made at all: a
+ * live worker token nobody asked for is one more secret that could leak.
  */
 import { readFile, writeFile, rename, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,8 +32,8 @@ export interface BootstrapTokens {
   adminTokenIsNew: boolean;
   /** For workers on other machines; created (and to be shown) at first start only. */
   remoteWorkerToken: string | undefined;
-  /** The in-process worker's token: the one from the environment, or one for this run only. */
-  workerToken: string;
+  /** The in-process worker's token: the one from the environment, or one for this run only; none without an in-process worker. */
+  workerToken: string | undefined;
   /** True when `workerToken` was made for this run; revoke it when the run ends. */
   workerTokenIsEphemeral: boolean;
 }
@@ -42,6 +45,8 @@ export interface BootstrapOptions {
   adminToken?: string;
   /** A token from the environment for the worker; checked, never created. */
   workerToken?: string;
+  /** Whether this process runs a worker; false creates no worker token. @defaultValue true */
+  worker?: boolean;
 }
 
 export async function bootstrapTokens(options: BootstrapOptions): Promise<BootstrapTokens> {
@@ -63,10 +68,11 @@ export async function bootstrapTokens(options: BootstrapOptions): Promise<Bootst
     if (!adminToken) {
       adminToken = await store.createToken(admin.id);
       adminTokenIsNew = true;
-      remoteWorkerToken = await store.createToken(worker.id);
+      if (options.worker !== false) remoteWorkerToken = await store.createToken(worker.id);
     }
     await writeBootstrapFile(options.dataDir, known);
   }
+  if (options.worker === false) return { adminToken, adminTokenIsNew, remoteWorkerToken, workerToken: undefined, workerTokenIsEphemeral: false };
   if (options.workerToken) return { adminToken, adminTokenIsNew, remoteWorkerToken, workerToken: options.workerToken, workerTokenIsEphemeral: false };
   // Lives only in this process's memory and is revoked when the service stops.
   const workerToken = await store.createToken(known.workerUserId);

@@ -50,8 +50,8 @@ export interface GradingService {
   readonly adminTokenIsNew: boolean;
   /** For workers on other machines; created at first start only (show it then). */
   readonly remoteWorkerToken: string | undefined;
-  /** The in-process worker's token (revoked at close unless it came from WORKER_TOKEN). */
-  readonly workerToken: string;
+  /** The in-process worker's token (revoked at close unless it came from WORKER_TOKEN); none with `worker: false`. */
+  readonly workerToken: string | undefined;
   readonly store: Store;
   readonly queues: GradingQueues;
   readonly worker: WorkerService | undefined;
@@ -72,8 +72,10 @@ export async function startGradingService(options: GradingServiceOptions): Promi
       dataDir: config.dataDir,
       adminToken: options.adminToken ?? (config.adminToken || undefined),
       workerToken: config.workerToken || undefined,
+      worker: options.worker !== false,
     });
-    if (tokens.workerTokenIsEphemeral) cleanup.unshift(() => store.revokeToken(tokens.workerToken));
+    const { workerToken } = tokens;
+    if (tokens.workerTokenIsEphemeral && workerToken !== undefined) cleanup.unshift(() => store.revokeToken(workerToken));
     const queues = createGradingQueues(config.redisUrl, { prefix: options.prefix, logger });
     cleanup.unshift(() => queues.close());
     await waitForRedis(queues.redis).catch((e: unknown) => {
@@ -97,10 +99,10 @@ export async function startGradingService(options: GradingServiceOptions): Promi
     });
     cleanup.unshift(() => reconciler.stop());
 
-    const worker = options.worker === false
+    const worker = options.worker === false || workerToken === undefined
       ? undefined
       : await startWorkerService({
-        config: { ...config, apiUrl: url, workerToken: tokens.workerToken },
+        config: { ...config, apiUrl: url, workerToken },
         logger,
         prefix: queues.prefix,
         sandbox: options.sandbox,

@@ -25,7 +25,9 @@ export async function serveCommand(options: ServeOptions, config: Config, logger
     lines.push(
       'First start: these tokens are shown only once; keep them.',
       `  admin token:  ${service.adminToken}`,
-      `  worker token: ${service.remoteWorkerToken}   (other machines: API_URL=${service.url} WORKER_TOKEN=<it> autograder worker)`,
+      ...(service.remoteWorkerToken === undefined
+        ? []
+        : [`  worker token: ${service.remoteWorkerToken}   (other machines: API_URL=${service.url} WORKER_TOKEN=<it> autograder worker)`]),
     );
   }
   lines.push('More tokens: autograder tokens create --role student|instructor|worker --name <name>', 'Stop with Ctrl-C.');

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { serveCommand } from './serve-command.js';
 import { regradeCommand, statusCommand, submitCommand } from './submit-command.js';
-import { tokensCreateCommand } from './tokens-command.js';
+import { tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './tokens-command.js';
 import { workerCommand } from './worker-command.js';
 
 /** Every command logs at LOG_LEVEL (config.logLevel), whose one default is in src/config.ts. */
@@ -31,15 +31,25 @@ export function registerServiceCommands(program: Command, config: Config, setExi
     .description('grade jobs from the queue (needs REDIS_URL, API_URL and WORKER_TOKEN; no database)')
     .action(async () => setExitCode(await workerCommand(config, commandLogger(config))));
 
-  program
-    .command('tokens')
-    .description('manage API tokens (works on the database: run it where the server runs)')
+  const tokens = program.command('tokens').description('manage API tokens (works on the database: run it where the server runs)');
+  tokens
     .command('create')
     .description('create a user with a token; the token is the last line printed')
     .addOption(new Option('--role <role>', 'what the token may do').choices(['student', 'instructor', 'lms', 'worker', 'admin']).makeOptionMandatory())
     .requiredOption('--name <name>', "the person's or machine's name")
     .option('--student <id>', 'student number (a second token for the same number goes to the same user)')
+    .option('--expires-in <duration>', 'the token stops working after this long, e.g. 90m, 12h, 30d, 8w (default: never)')
     .action(async (options) => setExitCode(await tokensCreateCommand(options, config, commandLogger(config))));
+  tokens
+    .command('list')
+    .description('list tokens by id with their user, role, last use, expiry and whether revoked (secrets are never shown)')
+    .option('--json', 'as JSON')
+    .action(async (options) => setExitCode(await tokensListCommand(options, config, commandLogger(config))));
+  tokens
+    .command('revoke')
+    .description('revoke a token by the id `tokens list` shows; it stops working at once')
+    .argument('<id>', 'the token id')
+    .action(async (id: string) => setExitCode(await tokensRevokeCommand(id, config, commandLogger(config))));
 
   program
     .command('submit')

@@ -33,6 +33,8 @@ describe.skipIf(!available)('workers that die or are stopped mid-job', () => {
   let entry: string;
   let redis: LocalRedis;
   let service: GradingService;
+  /** `worker: false` makes no worker token: the separate workers get one of their own, as an operator would make. */
+  let workerToken: string;
   let dataDir: string;
   let student: ServiceClient;
   const workers: WorkerProcess[] = [];
@@ -48,6 +50,7 @@ describe.skipIf(!available)('workers that die or are stopped mid-job', () => {
       worker: false,
     });
     student = await clientAs(service, 'student');
+    workerToken = await service.store.createToken((await service.store.createUser({ role: 'worker', name: 'crash-test workers' })).id);
   }, 300_000);
 
   afterEach(async () => {
@@ -67,7 +70,7 @@ describe.skipIf(!available)('workers that die or are stopped mid-job', () => {
     const w = startWorkerProcess(entry, {
       REDIS_URL: redis.url,
       API_URL: service.url,
-      WORKER_TOKEN: service.workerToken,
+      WORKER_TOKEN: workerToken,
       AUTOGRADER_SANDBOX: 'process',
       WORKER_ID: id,
       WORKER_LOCK_MS: String(LOCK_MS),
