@@ -6,6 +6,7 @@
  * the one error handler below; stack traces are logged, never sent.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { listAssignments } from '../../graders/index.js';
@@ -20,6 +21,7 @@ import { AssignmentCatalogue } from './catalogue.js';
 import type { ApiContext } from './context.js';
 import { HttpError, toHttpError } from './http-error.js';
 import { createMetrics } from './metrics.js';
+import { UploadGate, type UploadGateOptionsInput } from './upload-gate.js';
 import { assignmentRoutes } from './routes/assignments.js';
 import { serviceRoutes } from './routes/service.js';
 import { submissionRoutes } from './routes/submissions.js';
@@ -45,6 +47,10 @@ export interface ApiDependencies {
   assignments?: readonly AssignmentDefinition[];
   /** Limits on uploads (size, files in a zip, ...). @defaultValue the unpacker's defaults (64 MiB upload) */
   uploadLimits?: UnpackLimitsInput;
+  /** Bounds on uploads in progress (validations at once, per user). @defaultValue UploadGate's defaults */
+  uploadConcurrency?: UploadGateOptionsInput;
+  /** Where upload bodies wait while they are checked. @defaultValue `<dataDir>/tmp/uploads` */
+  uploadTempDir?: string;
   /** The clock for deadlines and limits. @defaultValue () => new Date() */
   now?: () => Date;
 }
@@ -60,6 +66,8 @@ export function createApp(deps: ApiDependencies): Express {
     catalogue: new AssignmentCatalogue(deps.assignments ?? listAssignments(), deps.store),
     metrics: createMetrics(deps.queues, deps.logger),
     uploadLimits,
+    uploadGate: new UploadGate(deps.uploadConcurrency),
+    uploadTempDir: deps.uploadTempDir ?? join(deps.config.dataDir, 'tmp', 'uploads'),
     now: deps.now ?? (() => new Date()),
     lms:
       deps.lms ??

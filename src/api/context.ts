@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import type { UnpackLimits } from '../submission/limits.js';
 import type { AssignmentCatalogue } from './catalogue.js';
 import type { ServiceMetrics } from './metrics.js';
+import type { UploadGate } from './upload-gate.js';
 
 export interface ApiContext {
   store: Store;
@@ -19,5 +20,9 @@ export interface ApiContext {
   catalogue: AssignmentCatalogue;
   metrics: ServiceMetrics;
   uploadLimits: UnpackLimits;
+  /** Bounds on uploads in progress: validations at once, uploads per user. */
+  uploadGate: UploadGate;
+  /** Where upload bodies are written while they are checked (removed once answered). */
+  uploadTempDir: string;
   now: () => Date;
 }

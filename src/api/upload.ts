@@ -1,27 +1,40 @@
 /**
- * Reading one uploaded file: multipart, field `file`, held in memory under a size limit,
- * then checked by the submission unpacker and the notebook parser before anything is
- * stored, so a bad upload changes nothing.
+ * Receiving one uploaded file: multipart, field `file`, streamed to a temporary file under
+ * a size limit (never held in memory). The route removes the file once the upload is
+ * answered, whatever the answer; multer removes what it wrote when the body fails.
  */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { parseNotebook } from '../notebook/parse.js';
-import { formatBytes, type UnpackLimitsInput } from '../submission/limits.js';
-import { unpackUpload } from '../submission/unpack.js';
+import type { Logger } from '../logger.js';
+import { stripControlCharacters } from '../safe-text.js';
+import { formatBytes } from '../submission/limits.js';
 import { HttpError } from './http-error.js';
 
 export const UPLOAD_FIELD = 'file';
 
 export interface UploadedFile {
-  /** The client's file name, folders removed (display only, never a path on disk). */
+  /** The client's file name, folders and control characters removed (display only, never a path on disk). */
   name: string;
-  bytes: Buffer;
+  /** The temporary file holding the bytes. */
+  path: string;
+  size: number;
+}
+
+export interface UploadParserOptions {
+  maxUploadBytes: number;
+  /** Where bodies are written while they are checked; created if missing. */
+  tempDir: string;
 }
 
 /** The multipart parser; refuses everything but one file in the field `file`. */
-export function uploadParser(maxUploadBytes: number): RequestHandler {
+export function uploadParser(options: UploadParserOptions): RequestHandler {
+  const { maxUploadBytes, tempDir } = options;
+  mkdirSync(tempDir, { recursive: true, mode: 0o700 });
   const parse = multer({
-    storage: multer.memoryStorage(),
+    storage: multer.diskStorage({ destination: tempDir, filename: (_req, _file, cb) => cb(null, `upload-${randomUUID()}`) }),
     // Browsers send UTF-8 file names without saying so; latin1 would garble "Übung.ipynb".
     defParamCharset: 'utf8',
     limits: { fileSize: maxUploadBytes, files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024, headerPairs: 100 },
@@ -59,21 +72,27 @@ function multerError(err: unknown, maxUploadBytes: number): unknown {
   }
 }
 
-/** The file multer kept; 400 when the request had none. */
+/** The file multer wrote; 400 when the request had none. */
 export function uploadedFile(req: Request): UploadedFile {
   const file = req.file;
   if (file === undefined) {
     throw new HttpError(400, 'NO_FILE', `the request has no file; send it in the multipart field "${UPLOAD_FIELD}"`);
   }
-  const name = file.originalname.split(/[\\/]/).at(-1)?.trim().slice(-255) || 'upload';
-  return { name, bytes: file.buffer };
+  return { name: displayFileName(file.originalname), path: file.path, size: file.size };
 }
 
-/**
- * Unpacks and parses the upload exactly as a worker will, so what is accepted can be
- * graded. Throws the unpacker's and parser's NotGradableErrors (413/415/422 with what to fix).
- */
-export async function validateUpload(file: UploadedFile, limits: UnpackLimitsInput): Promise<void> {
-  const unpacked = await unpackUpload(file.name, file.bytes, limits);
-  parseNotebook(unpacked.notebook.bytes, unpacked.notebook.name);
+/** The last segment of a client's file name without control or bidi characters, at most 255 characters. */
+export function displayFileName(originalName: string): string {
+  return stripControlCharacters(originalName).split(/[\\/]/).at(-1)?.trim().slice(-255) || 'upload';
+}
+
+/** Removes the upload's temporary file; a failure is logged, never thrown over the answer. */
+export async function removeUploadedFile(req: Request, logger: Logger): Promise<void> {
+  const path = req.file?.path;
+  if (path === undefined) return;
+  try {
+    await unlink(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') logger.error({ err: e, path }, 'could not remove an upload\'s temporary file');
+  }
 }

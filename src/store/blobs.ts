@@ -6,7 +6,8 @@
  * bytes so a damaged file is never graded as if it were the student's.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { constants as fsConstants, createReadStream } from 'node:fs';
+import { copyFile, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { NotGradableError, PlatformError, UsageError } from '../errors.js';
@@ -65,19 +66,8 @@ export class BlobStore {
     }
     const hash = sha256Hex(bytes);
     const ref = { hash, size: bytes.byteLength };
-    const target = this.pathOf(hash);
-    if ((await sizeOf(target)) === bytes.byteLength) return ref;
-
-    const tempDir = join(this.root, TEMP_DIR);
-    const dir = join(this.root, hash.slice(0, 2));
-    try {
-      await mkdir(tempDir, { recursive: true });
-      await mkdir(dir, { recursive: true });
-    } catch (cause) {
-      throw new PlatformError('BLOB_WRITE_FAILED', `cannot create blob directories under ${this.root}: ${errorText(cause)}`, { cause });
-    }
-    // The temp file is on the same filesystem as the target, so rename is atomic: readers
-    // see either no blob or the whole blob, never a partial one.
+    if ((await sizeOf(this.pathOf(hash))) === bytes.byteLength) return ref;
+    const tempDir = await this.tempDir();
     const temp = join(tempDir, `${hash}.${randomUUID()}`);
     try {
       const handle = await open(temp, 'wx', 0o644);
@@ -87,16 +77,71 @@ export class BlobStore {
       } finally {
         await handle.close();
       }
-      await rename(temp, target);
-      await syncDirectory(dir);
+      await this.commit(temp, hash);
     } catch (cause) {
-      const leftover = await unlink(temp).then(
-        () => '',
-        (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '' : `; the temp file ${temp} could not be removed either: ${e.message}`),
-      );
-      throw new PlatformError('BLOB_WRITE_FAILED', `cannot store blob ${hash} under ${this.root}: ${errorText(cause)}${leftover}`, { cause });
+      throw await writeFailed(hash, this.root, temp, cause);
     }
     return ref;
+  }
+
+  /**
+   * Stores a copy of the file at `source` (an upload streamed to disk) without reading it
+   * into memory; the source stays where it is, for its owner to remove.
+   */
+  async putFile(source: string): Promise<BlobRef> {
+    let size: number;
+    try {
+      size = (await stat(source)).size;
+    } catch (cause) {
+      throw new PlatformError('BLOB_WRITE_FAILED', `cannot read the upload ${source}: ${errorText(cause)}`, { cause });
+    }
+    if (size > this.maxBytes) {
+      throw new NotGradableError('TOO_LARGE', `the upload is ${formatMiB(size)}; the limit is ${formatMiB(this.maxBytes)}: leave data sets and checkpoints out`);
+    }
+    const tempDir = await this.tempDir();
+    // The copy is hashed, not the source: what is stored is what the hash names.
+    const temp = join(tempDir, `upload.${randomUUID()}`);
+    let hash = '';
+    try {
+      await copyFile(source, temp, fsConstants.COPYFILE_EXCL);
+      hash = await sha256OfFile(temp);
+      if ((await sizeOf(this.pathOf(hash))) === size) {
+        await unlink(temp);
+        return { hash, size };
+      }
+      const handle = await open(temp, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await this.commit(temp, hash);
+    } catch (cause) {
+      throw await writeFailed(hash || '(not hashed yet)', this.root, temp, cause);
+    }
+    return { hash, size };
+  }
+
+  private async tempDir(): Promise<string> {
+    const tempDir = join(this.root, TEMP_DIR);
+    try {
+      await mkdir(tempDir, { recursive: true });
+    } catch (cause) {
+      throw new PlatformError('BLOB_WRITE_FAILED', `cannot create blob directories under ${this.root}: ${errorText(cause)}`, { cause });
+    }
+    return tempDir;
+  }
+
+  /**
+   * Moves a complete, synced temp file to its address. The temp file is on the same
+   * filesystem as the target, so rename is atomic: readers see either no blob or the
+   * whole blob, never a partial one.
+   */
+  private async commit(temp: string, hash: string): Promise<void> {
+    const dir = join(this.root, hash.slice(0, 2));
+    await mkdir(dir, { recursive: true });
+    await rename(temp, this.pathOf(hash));
+    await syncDirectory(dir);
   }
 
   /** The blob's bytes, checked against its hash. Throws BLOB_NOT_FOUND or BLOB_CORRUPT. */
@@ -122,6 +167,21 @@ export class BlobStore {
   async has(hash: string): Promise<boolean> {
     return (await sizeOf(this.pathOf(hash))) !== undefined;
   }
+}
+
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The write failed; the temp file is removed (or the error says it could not be). */
+async function writeFailed(hash: string, root: string, temp: string, cause: unknown): Promise<PlatformError> {
+  const leftover = await unlink(temp).then(
+    () => '',
+    (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '' : `; the temp file ${temp} could not be removed either: ${e.message}`),
+  );
+  return new PlatformError('BLOB_WRITE_FAILED', `cannot store blob ${hash} under ${root}: ${errorText(cause)}${leftover}`, { cause });
 }
 
 function assertHash(hash: string): void {

@@ -69,8 +69,22 @@ export const NewSubmissionSchema = z.object({
   /** What `BlobStore.put` returned for the upload's bytes. */
   blob: z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() }),
   source: SubmissionSourceSchema,
+  /**
+   * The per-hour limit, checked in the same transaction as the insert (the user's row is
+   * locked first), so concurrent uploads cannot all pass a count read before any insert.
+   * Absent: no limit.
+   */
+  limit: z.object({ max: z.number().int().positive(), since: z.date() }).optional(),
 });
 export type NewSubmission = z.input<typeof NewSubmissionSchema>;
+
+/** `createSubmission` refused: the user already has `limit.max` submissions since `limit.since`. */
+export class SubmissionLimitError extends UsageError {
+  constructor(readonly max: number) {
+    super('TOO_MANY_SUBMISSIONS', `at most ${max} submission${max === 1 ? '' : 's'} per hour are accepted from each student`);
+    this.name = 'SubmissionLimitError';
+  }
+}
 
 export const SubmissionFilterSchema = z.object({
   assignmentId: z.string().optional(),
@@ -279,8 +293,26 @@ export class Store {
           .execute();
         const assignment = await trx.selectFrom('assignments').select('id').where('id', '=', s.assignmentId).executeTakeFirst();
         if (assignment === undefined) throw notFound('ASSIGNMENT_NOT_FOUND', 'assignment', s.assignmentId);
-        const user = await trx.selectFrom('users').select('id').where('id', '=', s.userId).executeTakeFirst();
+        // FOR UPDATE on PostgreSQL serialises one user's concurrent uploads until commit, so
+        // the count below sees every earlier insert. SQLite needs no lock: the write above
+        // already holds the database's single write lock.
+        const user = await trx
+          .selectFrom('users')
+          .select('id')
+          .where('id', '=', s.userId)
+          .$if(s.limit !== undefined && this.dialect === 'postgres', (q) => q.forUpdate())
+          .executeTakeFirst();
         if (user === undefined) throw notFound('USER_NOT_FOUND', 'user', s.userId);
+        if (s.limit !== undefined) {
+          const recent = await trx
+            .selectFrom('submissions')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('user_id', '=', s.userId)
+            .where('assignment_id', '=', s.assignmentId)
+            .where('created_at', '>=', s.limit.since)
+            .executeTakeFirstOrThrow();
+          if (CountRowSchema.parse(recent).n >= s.limit.max) throw new SubmissionLimitError(s.limit.max);
+        }
         const row = await trx
           .insertInto('submissions')
           .values({

@@ -21,6 +21,7 @@ import { BlobStore } from '../../src/store/blobs.js';
 import type { Role, User } from '../../src/store/rows.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import type { UnpackLimitsInput } from '../../src/submission/limits.js';
+import type { UploadGateOptionsInput } from '../../src/api/upload-gate.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -203,6 +204,8 @@ export interface StartApiOptions {
   /** @defaultValue {@link REDIS_URL} */
   redisUrl?: string;
   uploadLimits?: UnpackLimitsInput;
+  /** Bounds on uploads in progress. @defaultValue the app's */
+  uploadConcurrency?: UploadGateOptionsInput;
   /** @defaultValue {@link testAssignments}; `builtin` serves the real graders/ catalogue */
   assignments?: readonly AssignmentDefinition[] | 'builtin';
 }
@@ -221,6 +224,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     logger: rootLogger,
     ...(options.assignments === 'builtin' ? {} : { assignments: options.assignments ?? testAssignments() }),
     uploadLimits: options.uploadLimits,
+    uploadConcurrency: options.uploadConcurrency,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
