@@ -122,7 +122,7 @@ async function gradeOne(
   try {
     // The API's own limits, so the worker never unpacks more than the API accepted.
     const upload = await unpackUpload(submission.fileName, bytes, submission.limits);
-    input.notebook = { name: upload.notebook.name, bytes: upload.notebook.bytes };
+    input.notebook = { name: upload.notebook.name, path: upload.notebook.path, bytes: upload.notebook.bytes };
     input.files = upload.files.map((f) => ({ path: f.path, data: f.bytes }));
     return await (deps.grade ?? gradeSubmission)(input);
   } catch (e) {

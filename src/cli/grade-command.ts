@@ -58,7 +58,7 @@ export async function gradeCommand(file: string, options: GradeCommandOptions, c
   try {
     const report = await gradeSubmission({
       assignment,
-      notebook: { name: upload.notebook.name, bytes: upload.notebook.bytes },
+      notebook: { name: upload.notebook.name, path: upload.notebook.path, bytes: upload.notebook.bytes },
       files: upload.files.map((f) => ({ path: f.path, data: f.bytes })),
       sandbox,
       limits: config.sandboxLimits,

@@ -118,7 +118,7 @@ async function gradeStudent(
   }
   const report = await gradeSubmission({
     assignment,
-    notebook: { name: upload.notebook.name, bytes: upload.notebook.bytes },
+    notebook: { name: upload.notebook.name, path: upload.notebook.path, bytes: upload.notebook.bytes },
     files: upload.files.map((f) => ({ path: f.path, data: f.bytes })),
     submissionId,
     sandbox,

@@ -20,8 +20,12 @@ import { assignmentVersion } from './version.js';
 
 export interface GradeInput {
   assignment: AssignmentDefinition;
-  /** The notebook as uploaded. */
-  notebook: { name: string; bytes: Uint8Array };
+  /**
+   * The notebook as uploaded. `path`: where it lies in the upload (a zip's folders); the
+   * sandbox writes it there, so it cannot collide with the upload's other files and its
+   * relative paths to them work. @defaultValue submission.ipynb
+   */
+  notebook: { name: string; path?: string; bytes: Uint8Array };
   /** Other files of the submission (model files). */
   files?: SandboxFile[];
   submissionId?: string;
@@ -54,10 +58,13 @@ export function effectiveLimits(assignment: AssignmentDefinition, limits: Sandbo
   return { ...limits, ...assignment.limits };
 }
 
-export function harnessRequest(calls: FunctionCall[], limits: SandboxLimits): HarnessRequest {
+/** Where the notebook is written in the sandbox when the upload gives it no path of its own. */
+export const DEFAULT_NOTEBOOK_PATH = 'submission.ipynb';
+
+export function harnessRequest(calls: FunctionCall[], limits: SandboxLimits, notebookPath = DEFAULT_NOTEBOOK_PATH): HarnessRequest {
   return {
     v: HARNESS_PROTOCOL_VERSION,
-    notebook: 'submission.ipynb',
+    notebook: notebookPath,
     calls,
     limits: {
       cellTimeoutS: limits.cellTimeoutS,
@@ -124,12 +131,15 @@ export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
   if (assignment.execute) {
     if (!input.sandbox) throw new GraderError('NO_SANDBOX', `assignment ${assignment.id} executes notebooks but no sandbox was given`);
     run = await input.sandbox.run(
-      { notebook: input.notebook.bytes, files: input.files ?? [], request: harnessRequest(calls, limits), gpu: assignment.gpu, limits },
+      { notebook: input.notebook.bytes, files: input.files ?? [], request: harnessRequest(calls, limits, input.notebook.path), gpu: assignment.gpu, limits },
       input.signal,
     );
     log?.debug({ outcome: run.outcome, wallMs: run.wallMs }, 'sandbox run finished');
     const text = sandboxErrorText(run, limits);
     if (text) errors.push(text);
+    // The harness's own problems (it could not load the notebook, an internal error) are
+    // not the student's, but the instructor must see them: a silent one once scored 1/1.
+    for (const problem of run.response?.harnessErrors ?? []) errors.push(`Grader harness: ${problem}`);
     if (run.outcome === 'crashed') log?.error({ detail: run.detail, stderr: run.stderrTail }, 'sandbox crashed');
   }
 

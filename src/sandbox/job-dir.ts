@@ -33,12 +33,28 @@ export function safeRelativePath(path: string): string {
 function jobFiles(job: SandboxJob): { path: string; data: Uint8Array }[] {
   const files = [{ path: safeRelativePath(job.request.notebook), data: job.notebook }];
   for (const file of job.files) files.push({ path: safeRelativePath(file.path), data: file.data });
+  checkJobPaths(files.map((f) => f.path));
+  return files;
+}
+
+/**
+ * Normalised job paths must name distinct files, and no file may sit where another needs a
+ * folder (`lab.ipynb` and `lab.ipynb/data.csv`). Both are the upload's problem, never the
+ * grader's, in either sandbox.
+ */
+export function checkJobPaths(paths: readonly string[]): void {
   const seen = new Set<string>();
-  for (const { path } of files) {
+  for (const path of paths) {
     if (seen.has(path)) throw new NotGradableError('DUPLICATE_PATH', `the submission holds ${path} twice; keep one copy`);
     seen.add(path);
   }
-  return files;
+  for (const path of paths) {
+    for (let dir = posix.dirname(path); dir !== '.'; dir = posix.dirname(dir)) {
+      if (seen.has(dir)) {
+        throw new NotGradableError('PATH_COLLISION', `the submission has a file ${dir} and also a folder of that name (holding ${path}); rename one and submit again`);
+      }
+    }
+  }
 }
 
 export async function createJobDir(job: SandboxJob): Promise<JobDir> {

@@ -28,6 +28,15 @@ export function freshRunProblems(ctx: GradingContext): string[] {
   const run = ctx.run;
   if (!run?.response) return [`The fresh run (Restart and Run All) did not finish: ${sandboxFailureText(ctx)}.`];
   const problems = run.response.cells.map(cellProblem).filter((p): p is string => p !== undefined);
+  // A harness that could not load the notebook reports no cells: "nothing failed" is not "it ran".
+  const codeCells = ctx.notebook.cells.filter((c) => c.cell_type === 'code').length;
+  if (run.response.cells.length < codeCells) {
+    problems.push(
+      `The grader ran ${run.response.cells.length} of the notebook's ${codeCells} code cells, so it did not run top to bottom` +
+        (run.response.harnessErrors.length > 0 ? ' (the grader could not run it; your instructor can see why)' : '') +
+        '.',
+    );
+  }
   if (run.response.totalTimeout && !problems.some((p) => p.includes('ran out of time'))) {
     problems.push('The notebook ran past its total time limit.');
   }

@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { pack } from 'tar-stream';
 import { UsageError } from '../../errors.js';
+import { checkJobPaths } from '../job-dir.js';
 import type { SandboxJob } from '../sandbox.js';
 
 const FILE_MODE = 0o644;
@@ -35,11 +36,9 @@ export async function jobArchive(job: SandboxJob): Promise<JobArchive> {
     { path: safeRelativePath(job.request.notebook), data: job.notebook },
     ...job.files.map((f) => ({ path: safeRelativePath(f.path), data: f.data })),
   ];
-  const seen = new Set<string>();
+  checkJobPaths(files.map((f) => f.path));
   const dirs = new Set<string>();
   for (const f of files) {
-    if (seen.has(f.path)) throw new UsageError('BAD_SANDBOX_PATH', `sandbox file ${f.path} is given twice`);
-    seen.add(f.path);
     for (let d = posix.dirname(f.path); d !== '.'; d = posix.dirname(d)) dirs.add(d);
   }
   const archive = pack();

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { safeRelativePath } from '../../../src/sandbox/job-dir.js';
+import { checkJobPaths, createJobDir, removeJobDir, safeRelativePath } from '../../../src/sandbox/job-dir.js';
 
 describe('safeRelativePath', () => {
   it('keeps paths inside their folder, normalised', () => {
@@ -25,5 +27,37 @@ describe('safeRelativePath', () => {
       code: 'UNSAFE_PATH',
       message: expect.stringMatching(/rename the file/),
     }));
+  });
+});
+
+describe('createJobDir', () => {
+  const notebook = new TextEncoder().encode('{"cells": []}');
+  const request = (path: string) => ({
+    v: 1 as const,
+    notebook: path,
+    calls: [],
+    limits: { cellTimeoutS: 1, totalTimeoutS: 1, callTimeoutS: 1, maxReturnBytes: 1 },
+  });
+
+  it('writes the notebook at its own path, so a folder named submission.ipynb/ in the upload does not collide with it', async () => {
+    const dir = await createJobDir({
+      notebook,
+      files: [{ path: 'submission.ipynb/notes.txt', data: new TextEncoder().encode('hi') }],
+      request: request('lab/lab.ipynb'),
+      gpu: false,
+    });
+    try {
+      expect(readFileSync(join(dir.work, 'lab/lab.ipynb'), 'utf8')).toBe('{"cells": []}');
+      expect(readFileSync(join(dir.work, 'submission.ipynb/notes.txt'), 'utf8')).toBe('hi');
+    } finally {
+      await removeJobDir(dir);
+    }
+  });
+
+  it('refuses a file where another needs a folder as the student\'s problem, leaving nothing on disk', async () => {
+    const job = { notebook, files: [{ path: 'lab.ipynb/notes.txt', data: new Uint8Array(1) }], request: request('lab.ipynb'), gpu: false };
+    await expect(createJobDir(job)).rejects.toMatchObject({ kind: 'student', code: 'PATH_COLLISION' });
+    expect(() => checkJobPaths(['a/b.txt', 'a'])).toThrow(/a file a and also a folder/);
+    expect(() => checkJobPaths(['a/b.txt', 'a/c.txt', 'b'])).not.toThrow();
   });
 });

@@ -51,6 +51,22 @@ describe('jobArchive', () => {
 
   it('refuses a file given twice', async () => {
     const job = { ...jobFor(notebookJson([])), files: [{ path: 'submission.ipynb', data: new Uint8Array() }] };
-    await expect(jobArchive(job)).rejects.toThrow(/given twice/);
+    await expect(jobArchive(job)).rejects.toThrow(/holds submission.ipynb twice/);
+  });
+});
+
+describe('jobArchive: the notebook keeps its own path', () => {
+  it('puts a notebook and a folder named submission.ipynb/ side by side', async () => {
+    const job = jobFor(Buffer.from(notebookJson([])));
+    job.request.notebook = 'lab.ipynb';
+    job.files = [{ path: 'submission.ipynb/notes.txt', data: Buffer.from('hi') }];
+    const names = (await entries((await jobArchive(job)).tar)).map((e) => `${e.type}:${e.name}`);
+    expect(names).toEqual(expect.arrayContaining(['directory:submission.ipynb/', 'file:submission.ipynb/notes.txt', 'file:lab.ipynb']));
+  });
+
+  it("refuses a file where another needs a folder as the student's problem, not the grader's", async () => {
+    const job = jobFor(Buffer.from(notebookJson([])));
+    job.files = [{ path: 'submission.ipynb/notes.txt', data: Buffer.from('hi') }];
+    await expect(jobArchive(job)).rejects.toMatchObject({ kind: 'student', code: 'PATH_COLLISION' });
   });
 });
