@@ -63,8 +63,12 @@ export const ConfigSchema = z.object({
   dockerSocket: z.string().default('/var/run/docker.sock'),
   /** GPUs handed to a GPU assignment's container (-1: all). @defaultValue 1 */
   gpuCount: int().default(1),
-  /** Pre-started sandbox containers kept warm per worker. @defaultValue 0 */
-  sandboxPoolSize: int().nonnegative().default(0),
+  /**
+   * Pre-started sandbox containers (kernel up, waiting for a request) kept warm per worker, so
+   * container and kernel start are off a job's critical path; each serves one submission.
+   * 0 turns the pool off. @defaultValue a worker: its concurrency; `grade`/`import`: 0
+   */
+  sandboxPoolSize: int().nonnegative().optional(),
   /** Where the embedded store keeps its files. @defaultValue ./.data */
   dataDir: z.string().default('.data'),
   /** PostgreSQL URL; empty: SQLite under dataDir. */

@@ -70,9 +70,10 @@ export async function startWorkerService(options: WorkerServiceOptions): Promise
   const api = options.api ?? new HttpWorkerApi({ apiUrl: config.apiUrl, workerToken: config.workerToken });
   // A sandbox the caller passed in is the caller's to close.
   const ownsSandbox = options.sandbox === undefined;
-  const sandbox = options.sandbox ?? (await createSandbox(config, logger, { workerId: config.workerId }));
-  const queues: GradingQueueName[] = gpu ? [GRADING_QUEUE, GPU_GRADING_QUEUE] : [GRADING_QUEUE];
   const concurrency = workerConcurrency(config);
+  // One warm container per job slot: the next job finds its container and kernel started.
+  const sandbox = options.sandbox ?? (await createSandbox(config, logger, { workerId: config.workerId, defaultPoolSize: concurrency }));
+  const queues: GradingQueueName[] = gpu ? [GRADING_QUEUE, GPU_GRADING_QUEUE] : [GRADING_QUEUE];
 
   // Workers block on Redis and must wait out an outage (maxRetriesPerRequest: null);
   // heartbeats must not, so they get a fail-fast connection of their own.

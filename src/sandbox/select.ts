@@ -57,6 +57,8 @@ export interface CreateSandboxOptions {
    * never for the service. @defaultValue false
    */
   fallBackToProcess?: boolean;
+  /** Warm Docker containers when config.sandboxPoolSize is unset. @defaultValue 0 */
+  defaultPoolSize?: number;
 }
 
 export async function createSandbox(config: Config, logger: Logger, options: CreateSandboxOptions = {}): Promise<Sandbox> {
@@ -82,7 +84,7 @@ export async function createSandbox(config: Config, logger: Logger, options: Cre
     image: status.image,
     limits: config.sandboxLimits,
     gpuCount: config.gpuCount,
-    poolSize: config.sandboxPoolSize,
+    poolSize: config.sandboxPoolSize ?? options.defaultPoolSize ?? 0,
     workerId: options.workerId ?? hostname(),
   });
 }

@@ -12,7 +12,7 @@ import { containerSpec } from './container-spec.js';
 import { WarmPool } from './pool.js';
 import { reapLeftoverContainers } from './reaper.js';
 import {
-  NoGpuError, awaitExit, collectResult, copyJobFiles, launchContainer, removeContainer, removeQuietly, sendRequest,
+  NoGpuError, awaitExit, collectResult, copyJobFiles, launchContainer, removeQuietly, sendRequest,
   type LaunchedContainer, type RunContext,
 } from './run-steps.js';
 
@@ -45,6 +45,7 @@ export class DockerSandbox implements Sandbox {
   readonly kind = 'docker' as const;
   private readonly pool: WarmPool | undefined;
   private readonly graceS: number;
+  private readonly removals = new Set<Promise<void>>();
   /** Set when the engine stopped answering during a run; a worker's health check reads it. */
   unhealthy: string | undefined;
 
@@ -100,8 +101,14 @@ export class DockerSandbox implements Sandbox {
     }
   }
 
+  /** Containers whose results were read and which are being removed in the background. */
+  get pendingRemovals(): number {
+    return this.removals.size;
+  }
+
   async close(): Promise<void> {
     await this.pool?.close();
+    while (this.removals.size > 0) await Promise.allSettled([...this.removals]);
   }
 
   private async runSteps(ctx: RunContext, jobInputMb: number): Promise<SandboxRun> {
@@ -126,8 +133,19 @@ export class DockerSandbox implements Sandbox {
       throw e;
     } finally {
       if (failed && ctx.container) await removeQuietly(ctx.client, ctx.container.id, ctx.log);
-      else await removeContainer(ctx);
+      else if (ctx.container) this.removeInBackground(ctx.container.id, ctx.log);
     }
+  }
+
+  /**
+   * Once its result is read, a container only needs to go away: removing it (a few hundred
+   * ms of engine work, more when two runs end together) is kept off the job's critical path.
+   * close() waits for these; a removal that fails is logged and the container is left to
+   * the reaper at the worker's next start.
+   */
+  private removeInBackground(id: string, log: Logger): void {
+    const removal = removeQuietly(this.options.client, id, log).finally(() => this.removals.delete(removal));
+    this.removals.add(removal);
   }
 
   /** A warm container fits when the job asks for what the pool's containers were made with. */

@@ -1,8 +1,8 @@
 /**
  * One sandbox run as small named steps over a shared context (STYLE.md practice 5):
  *
- *   launchContainer → copyJobFiles → sendRequest → awaitExit → collectResult, and
- *   removeContainer in `finally` on every path.
+ *   launchContainer → copyJobFiles → sendRequest → awaitExit → collectResult; the caller
+ *   removes the container on every path (in the background once the result is read).
  *
  * A container is launched (created, attached, started: the harness starts the kernel
  * and waits for its request) either on demand or ahead of time by the warm pool; the
@@ -159,10 +159,6 @@ export async function collectResult(ctx: RunContext): Promise<SandboxRun> {
   }
   if (state.oomKilled) return ended('oom', `the sandbox hit its ${ctx.limits.memoryMb} MiB memory limit`);
   return ended('crashed', `${parsed.detail} (exit code ${state.exitCode ?? 'unknown'}${state.error ? `, ${state.error}` : ''})`);
-}
-
-export async function removeContainer(ctx: RunContext): Promise<void> {
-  if (ctx.container) await ctx.client.remove(ctx.container.id);
 }
 
 /** For paths that are already failing: the first error is the one worth reporting. */

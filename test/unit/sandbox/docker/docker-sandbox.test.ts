@@ -108,6 +108,25 @@ describe('DockerSandbox run outcomes', () => {
     expect(client.containers).toEqual([]);
   });
 
+  it('returns the result without waiting for the container to be removed; close() waits for removals', async () => {
+    const client = new SlowRemovalClient({ onRequest: respond(JSON.stringify(RESPONSE)) });
+    const sandbox = await DockerSandbox.open({ client, log, image: 'img', limits: TEST_LIMITS, gpuCount: 1, poolSize: 0, workerId: 'w', graceS: 0 });
+    const run = await sandbox.run(job());
+    expect(run.outcome).toBe('completed');
+    expect(client.calls.at(-1)).toMatch(/^remove /);
+    expect(sandbox.pendingRemovals).toBe(1);
+    let closed = false;
+    const closing = sandbox.close().then(() => {
+      closed = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(closed).toBe(false);
+    client.finishRemovals();
+    await closing;
+    expect(sandbox.pendingRemovals).toBe(0);
+    expect(client.live).toEqual([]);
+  });
+
   it('removes leftovers of its own worker when opened', async () => {
     const client = new FakeSandboxClient();
     await client.create({ Labels: { 'autograder.sandbox': '1', 'autograder.worker': 'w' } });
@@ -159,6 +178,25 @@ describe('DockerSandbox warm pool', () => {
     expect(client.live).toEqual([]);
   });
 });
+
+/** An engine whose container removals hang until the test lets them finish. */
+class SlowRemovalClient extends FakeSandboxClient {
+  private readonly held: Array<() => void> = [];
+
+  override async remove(id: string): Promise<void> {
+    this.calls.push(`remove ${id.slice(-4)}`);
+    await new Promise<void>((resolve) => this.held.push(resolve));
+    const c = this.containers.find((x) => x.id === id);
+    if (c && !c.removed) {
+      c.exit(137);
+      c.removed = true;
+    }
+  }
+
+  finishRemovals(): void {
+    for (const release of this.held.splice(0)) release();
+  }
+}
 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
