@@ -24,6 +24,8 @@ export function studentReport(report: GradeReport, dueAt: Date | null, now: Date
     // An ungradable report scores 0 whatever its checks say.
     score: report.gradable ? earned : 0,
     maxScore,
+    // Instructor-only: platform problems the student was not charged for.
+    warnings: undefined,
   };
   if (report.late !== undefined) {
     view.score = penalisedScore(view.score, report.late.penaltyPercent);

@@ -23,6 +23,7 @@ export function formatReportText(report: GradeReport): string {
     }
   }
   if (report.errors.length) lines.push('', ...report.errors.map((e) => `! ${e}`));
+  if (report.warnings?.length) lines.push('', 'For the instructor (not charged to the student):', ...report.warnings.map((w) => `! ${w}`));
   if (report.objectives.length) {
     lines.push('', 'By objective:');
     for (const o of report.objectives) lines.push(`  ${o.id.padEnd(24)} ${pts(o.points)} / ${pts(o.maxPoints)}`);

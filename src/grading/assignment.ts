@@ -27,6 +27,11 @@ export interface CheckVerdict {
   feedback: string;
   /** The cells (0-based indexes) the feedback is about, when the check knows them. */
   cells?: number[];
+  /**
+   * For the instructor only: a platform problem the student was not charged for (the
+   * sandbox lacks a library the starter imports). Collected into the report's `warnings`.
+   */
+  warnings?: string[];
 }
 
 export interface Check {

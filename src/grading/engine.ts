@@ -146,6 +146,7 @@ export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
   const callResults = new Map<string, CallResult>((run?.response?.calls ?? []).map((c) => [c.id, c]));
   const ctx: GradingContext = { notebook, starter, run, calls: callResults };
   const checks: CheckResult[] = [];
+  const warnings: string[] = [];
   for (const check of assignment.checks) {
     let verdict;
     try {
@@ -155,6 +156,7 @@ export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
       throw new GraderError('CHECK_FAILED', `check ${check.id} of assignment ${assignment.id} failed: ${coerceError(e).message}`, { cause: e });
     }
     const points = clampPoints(verdict.points, check.maxPoints);
+    for (const warning of verdict.warnings ?? []) if (!warnings.includes(warning)) warnings.push(warning);
     checks.push({
       id: check.id,
       title: check.title,
@@ -176,6 +178,7 @@ export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
     checks,
     objectives: objectiveTotals(checks),
     errors,
+    ...(warnings.length > 0 ? { warnings } : {}),
     timings: { totalMs: Date.now() - started, sandboxMs: run?.wallMs ?? 0 },
   });
 }

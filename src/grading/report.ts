@@ -66,6 +66,12 @@ export const GradeReportSchema = z.object({
   /** Points aggregated by course objective. */
   objectives: z.array(ObjectiveSummarySchema).default([]),
   errors: z.array(z.string()),
+  /**
+   * For the instructor, never shown to students: platform problems the student was not
+   * charged for (the sandbox lacks a library the starter imports). Optional, so reports
+   * written before it existed still parse.
+   */
+  warnings: z.array(z.string()).optional(),
   timings: z.object({ totalMs: z.number().nonnegative(), sandboxMs: z.number().nonnegative() }),
   environment: z.object({
     sandbox: z.enum(['docker', 'process', 'none']),

@@ -50,11 +50,20 @@ export interface StoredExecution {
 
 const ANSI_ESCAPE = /\u001b\[[0-9;]*[A-Za-z]/g;
 
+export interface StoredExecutionOptions {
+  /**
+   * Cells as the starter carries them (same source, same execution count): their saved
+   * state is the instructor's, so they are left out of the order, unrun and error findings.
+   */
+  carried?: ReadonlySet<number>;
+}
+
 /** Analyses execution counts and error outputs of the code cells as saved. */
-export function analyzeStoredExecution(notebook: Notebook): StoredExecution {
-  const code = notebook.cells
+export function analyzeStoredExecution(notebook: Notebook, options: StoredExecutionOptions = {}): StoredExecution {
+  const all = notebook.cells
     .map((cell, cellIndex) => ({ cell, cellIndex }))
     .filter((c): c is { cell: CodeCell; cellIndex: number } => c.cell.cell_type === 'code' && !isBlank(cellSource(c.cell)));
+  const code = all.filter((c) => !options.carried?.has(c.cellIndex));
 
   const errors: StoredError[] = [];
   for (const { cell, cellIndex } of code) {
@@ -70,9 +79,10 @@ export function analyzeStoredExecution(notebook: Notebook): StoredExecution {
   }
 
   const numbered = code.filter((c) => typeof c.cell.execution_count === 'number');
-  const anyOutputs = code.some((c) => c.cell.outputs.length > 0);
+  const anyNumbered = all.some((c) => typeof c.cell.execution_count === 'number');
+  const anyOutputs = all.some((c) => c.cell.outputs.length > 0);
   const state: StoredExecutionState =
-    code.length === 0 ? 'no-code' : numbered.length > 0 ? 'numbered' : anyOutputs ? 'unnumbered' : 'never-run';
+    all.length === 0 ? 'no-code' : anyNumbered ? 'numbered' : anyOutputs ? 'unnumbered' : 'never-run';
 
   const outOfOrder: OutOfOrderRun[] = [];
   let highest: { cellIndex: number; count: number } | undefined;

@@ -4,30 +4,22 @@
  * on their own: a starter ships with the instructor's outputs.
  */
 import { analyzeStoredExecution } from '../../notebook/execution.js';
-import type { CellReport } from '../../sandbox/protocol.js';
 import type { Check, CheckVerdict, CommonCheckOptions, GradingContext } from '../assignment.js';
 import { sandboxFailureText } from '../call-outcome.js';
+import { capped } from '../feedback-list.js';
+import { analyzeFreshRun } from '../fresh-run.js';
+import { carriedCells, codeIsStarters } from '../starter-carried.js';
 
 export interface ExecutionOptions extends CommonCheckOptions {
   /** Share of the points kept when the fresh run succeeds but the notebook as submitted was not run cleanly. @defaultValue 0.6 */
   freshRunShare?: number;
 }
 
-function cellProblem(cell: CellReport): string | undefined {
-  const where = `Cell ${cell.index + 1}`;
-  switch (cell.status) {
-    case 'ok': return undefined;
-    case 'error': return `${where} raised ${cell.ename ?? 'an error'}${cell.evalue ? `: ${cell.evalue}` : ''}`;
-    case 'timeout': return `${where} ran past the per-cell time limit and was interrupted (an endless loop, or work too slow for grading)`;
-    case 'kernel_died': return `${where} stopped the Python kernel (a crash, os._exit, or killing the process)`;
-    case 'skipped': return `${where} was not run: the notebook ran out of time before reaching it`;
-  }
-}
-
 export function freshRunProblems(ctx: GradingContext): string[] {
   const run = ctx.run;
   if (!run?.response) return [`The fresh run (Restart and Run All) did not finish: ${sandboxFailureText(ctx)}.`];
-  const problems = run.response.cells.map(cellProblem).filter((p): p is string => p !== undefined);
+  // Root causes with what failed because of them folded in; a library the grader lacks is not the student's.
+  const problems = analyzeFreshRun(ctx).problems;
   // A harness that could not load the notebook reports no cells: "nothing failed" is not "it ran".
   const codeCells = ctx.notebook.cells.filter((c) => c.cell_type === 'code').length;
   if (run.response.cells.length < codeCells) {
@@ -53,8 +45,16 @@ export function execution(options: ExecutionOptions): Check {
     objectives: options.objectives ?? [],
     calls: () => [],
     grade(ctx: GradingContext): CheckVerdict {
-      const analysis = analyzeStoredExecution(ctx.notebook);
-      const stored = analysis.problems;
+      // What the starter carries (cells saved without a count, the instructor's stale counts) is not the student's.
+      const analysis = analyzeStoredExecution(ctx.notebook, { carried: carriedCells(ctx.notebook, ctx.starter) });
+      const stored = capped(analysis.problems);
+      const freshRun = ctx.run ? analyzeFreshRun(ctx) : undefined;
+      const warnings = freshRun?.warnings ?? [];
+      const excused = new Set(freshRun?.excusedCells ?? []);
+      if (codeIsStarters(ctx.notebook, ctx.starter)) {
+        // Running the instructor's code unchanged shows nothing of the student's.
+        return { points: 0, feedback: "Your notebook's code is the starter's, unchanged: it earns execution points once it runs with your own code in it.", warnings };
+      }
       // Without a fresh run, the stored run is all there is to judge (report-only assignments).
       const fresh = ctx.run ? freshRunProblems(ctx) : [];
       let fraction: number;
@@ -66,7 +66,7 @@ export function execution(options: ExecutionOptions): Check {
       const points = options.points * fraction;
       // The cells the feedback names, for pages that show it beside them.
       const cells = [
-        ...(ctx.run?.response?.cells ?? []).filter((c) => c.status !== 'ok' && c.status !== 'skipped').map((c) => c.index),
+        ...(ctx.run?.response?.cells ?? []).filter((c) => c.status !== 'ok' && c.status !== 'skipped' && !excused.has(c.index)).map((c) => c.index),
         ...analysis.errors.map((e) => e.cellIndex),
         ...analysis.outOfOrder.map((o) => o.cellIndex),
         ...analysis.unrun.map((u) => u.cellIndex),
@@ -74,9 +74,9 @@ export function execution(options: ExecutionOptions): Check {
       const lines: string[] = [];
       if (fresh.length) lines.push('Running your notebook fresh, from the top, in the grader:', ...fresh.map((p) => `- ${p}`));
       if (stored.length) lines.push('The notebook as submitted:', ...stored.map((p) => `- ${p}`));
-      if (lines.length === 0) return { points, feedback: 'The notebook runs top to bottom without errors.' };
+      if (lines.length === 0) return { points, feedback: 'The notebook runs top to bottom without errors.', warnings };
       lines.push('Fix the errors, then use Kernel > Restart and Run All and save before submitting.');
-      return { points, feedback: lines.join('\n'), cells };
+      return { points, feedback: lines.join('\n'), cells, warnings };
     },
   };
 }
