@@ -9,6 +9,7 @@ import { coerceError, isAutograderError } from '../errors.js';
 import { maxScoreOf } from '../grading/score.js';
 import { createLogger } from '../logger.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { registerAssignmentCommands } from './assignment-commands.js';
 import { gradeCommand } from './grade-command.js';
 import { registerImportCommand } from './import-command.js';
 import { sandboxBuildCommand } from './sandbox-command.js';
@@ -65,6 +66,10 @@ async function main(argv: string[]): Promise<number> {
     .action(async () => {
       exitCode = await sandboxBuildCommand(config, logger);
     });
+
+  registerAssignmentCommands(program, config, logger, (code) => {
+    exitCode = code;
+  });
 
   registerImportCommand(program, config, logger, (code) => {
     exitCode = code;
