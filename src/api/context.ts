@@ -2,6 +2,7 @@
  * What every route needs, built once by createApp.
  */
 import type { Redis } from 'ioredis';
+import type { LmsServices } from '../lms/lms-services.js';
 import type { Logger } from '../logger.js';
 import type { GradingQueues } from '../queue/grading.js';
 import type { BlobStore } from '../store/blobs.js';
@@ -25,4 +26,5 @@ export interface ApiContext {
   /** Where upload bodies are written while they are checked (removed once answered). */
   uploadTempDir: string;
   now: () => Date;
+  lms: LmsServices;
 }

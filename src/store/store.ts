@@ -38,6 +38,7 @@ import {
   type User,
 } from './rows.js';
 import { AttemptRepository } from './attempt-repository.js';
+import { LmsRepository } from './lms-repository.js';
 import { TokenRepository, type AuthenticatedToken, type IssuedToken } from './token-repository.js';
 
 export const NewUserSchema = z.object({
@@ -230,6 +231,12 @@ export class Store {
     return (this.attemptRepository ??= new AttemptRepository(this.db, this.now));
   }
 
+  /** LMS integrations, mapped ids and score deliveries: see lms-repository.ts. */
+  get lms(): LmsRepository {
+    return (this.lmsRepository ??= new LmsRepository(this.db, this.now));
+  }
+
+  private lmsRepository: LmsRepository | undefined;
   private tokenRepository: TokenRepository | undefined;
   private attemptRepository: AttemptRepository | undefined;
 

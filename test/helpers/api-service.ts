@@ -13,6 +13,9 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createApp } from '../../src/api/app.js';
 import { rootLogger } from '../../src/logger.js';
+import { createLmsServices } from '../../src/lms/lms-services.js';
+import type { PassbackRetry } from '../../src/lms/passback.js';
+import { SecretBox } from '../../src/lms/secret-box.js';
 import type { Check } from '../../src/grading/assignment.js';
 import { defineAssignment, type AssignmentDefinition } from '../../src/grading/assignment.js';
 import { GradeReportSchema, type GradeReport, type Visibility } from '../../src/grading/report.js';
@@ -208,6 +211,8 @@ export interface StartApiOptions {
   uploadConcurrency?: UploadGateOptionsInput;
   /** @defaultValue {@link testAssignments}; `builtin` serves the real graders/ catalogue */
   assignments?: readonly AssignmentDefinition[] | 'builtin';
+  /** Retries of score passback jobs the API queues. @defaultValue the passback module's (12 tries from 5 s) */
+  passbackRetry?: PassbackRetry;
 }
 
 export async function startApi(options: StartApiOptions): Promise<RunningApi> {
@@ -225,6 +230,11 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     ...(options.assignments === 'builtin' ? {} : { assignments: options.assignments ?? testAssignments() }),
     uploadLimits: options.uploadLimits,
     uploadConcurrency: options.uploadConcurrency,
+    ...(options.passbackRetry === undefined
+      ? {}
+      : {
+          lms: createLmsServices({ repo: store.lms, box: SecretBox.forConfig({ dataDir: db.dataDir }), redis: queues.redis, prefix: options.prefix, logger: rootLogger, retry: options.passbackRetry }),
+        }),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

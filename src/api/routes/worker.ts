@@ -81,6 +81,8 @@ export function workerRoutes(ctx: ApiContext): Router {
     if (submission.status === 'graded' && body.attempt === submission.attempts) {
       const current = await ctx.store.getCurrentResult(submission.id);
       if (current !== undefined) {
+        // A retried request: the passback may not have been scheduled before the first answer was lost.
+        await ctx.lms.resultRecorded(submission, current);
         res.json({ id: submission.id, status: submission.status, resultId: current.id, score: current.score, maxScore: current.maxScore, recorded: false });
         return;
       }
@@ -94,6 +96,7 @@ export function workerRoutes(ctx: ApiContext): Router {
     const report =
       assignment === undefined ? verified : applyLatePenalty(verified, assignment.latePolicy, assignment.dueAt, submission.createdAt);
     const result = await ctx.store.recordResult(submission.id, report);
+    await ctx.lms.resultRecorded(submission, result);
     ctx.metrics.outcome(submission.assignmentId, report.gradable ? 'graded' : 'not_gradable');
     ctx.metrics.gradingDuration(submission.assignmentId, report.timings.totalMs / 1000);
     ctx.metrics.turnaround(submission.assignmentId, Math.max(0, (ctx.now().getTime() - submission.createdAt.getTime()) / 1000));

@@ -6,12 +6,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { PlatformError } from '../../errors.js';
 import type { Database, SqlDialectName } from '../database.js';
 import { initialSchema } from './0001-initial.js';
+import { lmsSchema } from './0003-lms.js';
 import { tokenIdsExpiryAttemptOwner } from './0002-token-ids-expiry-attempt-owner.js';
 
 export function migrationsFor(dialect: SqlDialectName): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(dialect),
     '0002-token-ids-expiry-attempt-owner': tokenIdsExpiryAttemptOwner(dialect),
+    '0003-lms': lmsSchema(dialect),
   };
 }
 
