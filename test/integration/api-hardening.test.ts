@@ -51,7 +51,8 @@ const BOUNDARY = 'hardening-boundary';
  * `filename*`, which multipart parsers decode (FormData would escape control characters).
  */
 function multipartBody(fileName: string, bytes: Uint8Array): Buffer {
-  const disposition = `form-data; name="file"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+  const encoded = [...Buffer.from(fileName, 'utf8')].map((b) => (/[A-Za-z0-9._-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('');
+  const disposition = `form-data; name="file"; filename*=UTF-8''${encoded}`;
   return Buffer.concat([
     Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: ${disposition}\r\nContent-Type: application/octet-stream\r\n\r\n`),
     bytes,
@@ -187,6 +188,23 @@ for (const [name, backend, available] of backends) {
       const body = await response.json();
       expect(response.status, JSON.stringify(body)).toBe(202);
       expect((await api.store.getSubmission(body.id))?.fileName).toBe('hw]0;owned31mgnp.ipynb');
+    });
+
+    it('exports file names and student names that look like formulas as text in the CSV', async () => {
+      const user = await api.store.createUser({ role: 'student', name: '@SUM(1+1)*cmd|" /C calc"!A0', studentId: `s-${randomBytes(4).toString('hex')}` });
+      const token = await api.store.createToken(user.id);
+      const response = await fetch(`${api.url}/api/assignments/${CPU_ASSIGNMENT}/submissions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+        body: new Uint8Array(multipartBody('x;=HYPERLINK("evil.example","open").ipynb', notebookBytes())),
+      });
+      expect(response.status).toBe(202);
+      const csv = await call(api.url, 'GET', `/api/assignments/${CPU_ASSIGNMENT}/submissions?format=csv`, { token: api.tokens.instructor });
+      const row = (csv.body as string).split('\r\n').find((line) => line.includes('HYPERLINK'));
+      expect(row).toContain(`"'x;=HYPERLINK(""evil.example"",""open"").ipynb"`);
+      expect(row).toContain(`"'@SUM(1+1)*cmd|"" /C calc""!A0"`);
+      // Every cell quoted: a reader splitting on ';' cannot make a formula cell of it.
+      expect(row!.split('","').every((cell) => !/^=|^"=/.test(cell))).toBe(true);
     });
 
     it('answers a gzip-encoded body that is not gzip with 400 and the JSON error body', async () => {

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GradeReport } from '../../src/grading/report.js';
 import { gradeJobId } from '../../src/queue/grading.js';
@@ -337,9 +338,9 @@ for (const [name, backend, available] of backends) {
         const csv = await call(api.url, 'GET', `/api/assignments/${CPU_ASSIGNMENT}/submissions?format=csv`, { token: api.tokens.instructor });
         expect(csv.status).toBe(200);
         expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-        const lines = (csv.body as string).trim().split('\r\n');
-        expect(lines[0]).toBe('submission_id,student_id,student_name,user_id,status,score,max_score,days_late,attempts,file_name,submitted_at,graded_at');
-        expect(lines.find((l) => l.startsWith(id))).toMatch(new RegExp(`^${id},s1002,student2 name,[^,]+,graded,9,10,0,1,hw.ipynb,`));
+        const records: string[][] = parseCsv(csv.body as string);
+        expect(records[0]!.join(',')).toBe('submission_id,student_id,student_name,user_id,status,score,max_score,days_late,attempts,file_name,submitted_at,graded_at');
+        expect(records.find((r) => r[0] === id)?.join(',')).toMatch(new RegExp(`^${id},s1002,student2 name,[^,]+,graded,9,10,0,1,hw.ipynb,`));
 
         expect(await call(api.url, 'GET', `/api/assignments/${CPU_ASSIGNMENT}/submissions`, { token: api.tokens.student })).toMatchObject({
           status: 403,

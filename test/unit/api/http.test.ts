@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { toCsv } from '../../../src/api/csv.js';
+import { parse } from 'csv-parse/sync';
+import { csvCell, toCsv } from '../../../src/api/csv.js';
 import { HttpError, toHttpError } from '../../../src/api/http-error.js';
 import { parseRequest } from '../../../src/api/validate.js';
 import { GraderError, NotGradableError, PlatformError, UsageError } from '../../../src/errors.js';
@@ -100,18 +101,49 @@ describe('parseRequest', () => {
 });
 
 describe('toCsv', () => {
-  it('quotes what needs quoting and defuses formulas', () => {
-    const csv = toCsv(
-      [
-        { name: 'Ada, L.', note: 'said "hi"', score: 7.5 },
-        { name: '=HYPERLINK("x")', note: null, score: -1 },
-      ],
-      [
-        ['name', (r) => r.name],
-        ['note', (r) => r.note],
-        ['score', (r) => r.score],
-      ],
-    );
-    expect(csv).toBe('name,note,score\r\n"Ada, L.","said ""hi""",7.5\r\n"\'=HYPERLINK(""x"")",,-1\r\n');
+  const columns: Array<[string, (r: { name: unknown; note?: unknown; score?: unknown }) => unknown]> = [
+    ['name', (r) => r.name],
+    ['note', (r) => r.note],
+    ['score', (r) => r.score],
+  ];
+
+  it('quotes every cell, doubles quotes, ends records with CRLF', () => {
+    const csv = toCsv([{ name: 'Ada, L.', note: 'said "hi"\nthen left', score: 7.5 }, { name: 'Bo', note: null, score: -1 }], columns);
+    expect(csv).toBe('"name","note","score"\r\n"Ada, L.","said ""hi""\nthen left","7.5"\r\n"Bo","","-1"\r\n');
+  });
+
+  it.each([
+    ['=HYPERLINK("http://evil","x")'],
+    ['+1+1'],
+    ['-2+3'],
+    ['@SUM(A1)'],
+    ['\t=1+1'],
+    ['\r=1+1'],
+    ['  =1+1'],
+    ['x;=HYPERLINK("http://evil")'],
+    ['x,=1+1'],
+    ['x\t@SUM(A1)'],
+    ['a; +cmd|" /C calc"!A0'],
+  ])('defuses %j with a leading quote', (text) => {
+    expect(csvCell(text)).toBe(`'${text}`);
+    const row = toCsv([{ name: text }], [['name', (r: { name: string }) => r.name]]).split('\r\n')[1]!;
+    expect(row.startsWith(`"'`)).toBe(true);
+  });
+
+  it('leaves plain text, numbers and dates alone', () => {
+    expect(csvCell('Übung 1.ipynb')).toBe('Übung 1.ipynb');
+    expect(csvCell('e-mail me')).toBe('e-mail me');
+    expect(csvCell(-1)).toBe('-1');
+    expect(csvCell(true)).toBe('true');
+    expect(csvCell(new Date('2026-01-02T03:04:05Z'))).toBe('2026-01-02T03:04:05.000Z');
+    expect(csvCell(undefined)).toBe('');
+  });
+
+  it('is read back by a CSV parser as the same cells', () => {
+    const rows = [{ name: 'x;=HYPERLINK("a")', note: 'line\r\nbreak', score: 3 }];
+    expect(parse(toCsv(rows, columns))).toEqual([
+      ['name', 'note', 'score'],
+      [`'x;=HYPERLINK("a")`, 'line\r\nbreak', '3'],
+    ]);
   });
 });
