@@ -14,7 +14,10 @@ export function isVisibleToStudent(visibility: CheckResult['visibility'], dueAt:
 }
 
 export function studentReport(report: GradeReport, dueAt: Date | null, now: Date): GradeReport {
-  const checks = report.checks.filter((c) => isVisibleToStudent(c.visibility, dueAt, now));
+  // Instructor-only text (exception messages on hidden inputs) never reaches a student.
+  const checks = report.checks
+    .filter((c) => isVisibleToStudent(c.visibility, dueAt, now))
+    .map(({ instructorFeedback: _instructorOnly, ...check }) => check);
   const earned = totalPoints(checks);
   const maxScore = maxScoreOf(checks);
   const view: GradeReport = {

@@ -28,6 +28,11 @@ export interface CheckVerdict {
   /** The cells (0-based indexes) the feedback is about, when the check knows them. */
   cells?: number[];
   /**
+   * The feedback with what only instructors may read (an exception's message on hidden
+   * inputs); absent when it would say nothing more than `feedback`.
+   */
+  instructorFeedback?: string;
+  /**
    * For the instructor only: a platform problem the student was not charged for (the
    * sandbox lacks a library the starter imports). Collected into the report's `warnings`.
    */

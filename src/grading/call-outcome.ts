@@ -7,7 +7,14 @@ import type { GradingContext } from './assignment.js';
 
 export type CallOutcome =
   | { ok: true; value: NdArray; /** The name the notebook defined, when the harness says (an alias or the contract name). */ name?: string }
-  | { ok: false; missing: boolean; reason: string };
+  | {
+      ok: false;
+      missing: boolean;
+      /** For the student: never an exception's message, which can carry the hidden inputs back. */
+      reason: string;
+      /** For the instructor, when it says more than `reason` (the exception's full text). */
+      detail?: string;
+    };
 
 export function sandboxFailureText(ctx: GradingContext): string {
   const run = ctx.run;
@@ -38,8 +45,14 @@ function outcomeOf(result: CallResult, fn: string, callTimeoutS?: number): CallO
       }
     case 'missing':
       return { ok: false, missing: true, reason: `the notebook defines no function \`${fn}\`` };
-    case 'error':
-      return { ok: false, missing: false, reason: `raised ${result.ename}${result.evalue ? `: ${result.evalue}` : ''}` };
+    case 'error': {
+      // The inputs are the grader's: the type and the student's own line say what to fix; the
+      // message (`raise ValueError(repr(x))`) could print the inputs, so only instructors get it.
+      const where = result.line && result.line.text ? ` at \`${result.line.text}\` (line ${result.line.lineno} of its cell)` : '';
+      const full = `raised ${result.ename}${result.evalue ? `: ${result.evalue}` : ''}`;
+      const reason = `raised ${result.ename}${where}`;
+      return { ok: false, missing: false, reason, ...(full !== reason ? { detail: `${full}${where}` } : {}) };
+    }
     case 'refused':
       return { ok: false, missing: false, reason: result.reason };
     case 'timeout':

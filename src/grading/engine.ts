@@ -164,6 +164,7 @@ export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
       maxPoints: check.maxPoints,
       status: statusFor(points, check.maxPoints),
       feedback: verdict.feedback,
+      ...(verdict.instructorFeedback !== undefined ? { instructorFeedback: verdict.instructorFeedback } : {}),
       visibility: check.visibility,
       objectives: check.objectives,
       ...(verdict.cells !== undefined && verdict.cells.length > 0 ? { cells: [...new Set(verdict.cells)].sort((a, b) => a - b) } : {}),

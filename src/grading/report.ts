@@ -19,6 +19,11 @@ export const CheckResultSchema = z.object({
   maxPoints: z.number().nonnegative(),
   status: CheckStatusSchema,
   feedback: z.string(),
+  /**
+   * For instructors only (the student view drops it): the feedback with exception messages
+   * a student must not see, since on hidden inputs they can print the inputs. Optional.
+   */
+  instructorFeedback: z.string().optional(),
   visibility: VisibilitySchema,
   /** Course objectives this check gives evidence for (e.g. `TM-Softmax`). */
   objectives: z.array(z.string()).default([]),

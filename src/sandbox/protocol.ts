@@ -96,8 +96,19 @@ const calledName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional();
 
 export const CallResultSchema = z.discriminatedUnion('status', [
   z.object({ id: z.string(), status: z.literal('ok'), value: EncodedArraySchema, name: calledName }),
-  /** The function raised. */
-  z.object({ id: z.string(), status: z.literal('error'), ename: shortText, evalue: shortText, name: calledName }),
+  /**
+   * The function raised. `line`: the line of the notebook's own code that raised it (the
+   * innermost cell frame), shown to students instead of `evalue`, which can carry the
+   * hidden inputs back.
+   */
+  z.object({
+    id: z.string(),
+    status: z.literal('error'),
+    ename: shortText,
+    evalue: shortText,
+    name: calledName,
+    line: z.object({ lineno: z.number().int().nonnegative(), text: shortText }).optional(),
+  }),
   /** The notebook defines no callable of that name. */
   z.object({ id: z.string(), status: z.literal('missing') }),
   /** It returned something we do not accept (custom object, subclass, ragged list, too big). */

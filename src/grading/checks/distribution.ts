@@ -55,9 +55,9 @@ export function distribution(fn: string, options: DistributionOptions): Check {
   const alpha = options.alpha ?? 0.001;
   const argsOf = (c: SamplingCase) => [f64(c.logits).arg, float(c.temperature).arg, int(c.n).arg, int(c.seed).arg];
 
-  function gradeCase(ctx: GradingContext, c: SamplingCase, i: number): { ok: boolean; missing: boolean; problem?: string } {
+  function gradeCase(ctx: GradingContext, c: SamplingCase, i: number): { ok: boolean; missing: boolean; problem?: string; detail?: string } {
     const first = callOutcome(ctx, `${id}#${i}`, fn);
-    if (!first.ok) return { ok: false, missing: first.missing, problem: first.reason };
+    if (!first.ok) return { ok: false, missing: first.missing, problem: first.reason, detail: first.detail };
     const draws = first.value;
     const k = c.logits.length;
     if (draws.values.length !== c.n) {
@@ -111,8 +111,11 @@ export function distribution(fn: string, options: DistributionOptions): Check {
       const passed = results.filter(({ r }) => r.ok).length;
       const points = (options.points * passed) / options.cases.length;
       const failures = results.filter(({ r }) => !r.ok).map(({ c, r }) => `- ${c.label}: ${r.problem}`);
+      const fullFailures = results.filter(({ r }) => !r.ok).map(({ c, r }) => `- ${c.label}: ${r.detail ?? r.problem}`);
       const head = `\`${options.signature}\` passed ${passed} of ${options.cases.length} sampling tests.`;
-      return { points, feedback: failures.length ? [head, ...failures].join('\n') : head };
+      const feedback = failures.length ? [head, ...failures].join('\n') : head;
+      const full = fullFailures.length ? [head, ...fullFailures].join('\n') : head;
+      return { points, feedback, ...(full !== feedback ? { instructorFeedback: full } : {}) };
     },
   };
 }

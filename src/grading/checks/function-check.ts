@@ -89,6 +89,8 @@ export function functionCheck(options: FunctionCheckOptions): Check {
     },
     grade(ctx: GradingContext): CheckVerdict {
       const failures: string[] = [];
+      /** The same failures with what only instructors may read (exception messages). */
+      const fullFailures: string[] = [];
       let passed = 0;
       let missing = 0;
       const namesUsed = new Set<string>();
@@ -99,6 +101,7 @@ export function functionCheck(options: FunctionCheckOptions): Check {
           if (outcome.missing) missing++;
           else failed.add('error');
           failures.push(`${testCase.label}: ${outcome.reason}`);
+          fullFailures.push(`${testCase.label}: ${outcome.detail ?? outcome.reason}`);
           return;
         }
         if (outcome.name && outcome.name !== options.fn) namesUsed.add(outcome.name);
@@ -118,7 +121,10 @@ export function functionCheck(options: FunctionCheckOptions): Check {
           }
         }
         if (problems.length === 0) passed++;
-        else failures.push(`${testCase.label}: ${problems.join('; ')}`);
+        else {
+          failures.push(`${testCase.label}: ${problems.join('; ')}`);
+          fullFailures.push(`${testCase.label}: ${problems.join('; ')}`);
+        }
       });
       const total = options.cases.length;
       if (missing === total) {
@@ -131,10 +137,12 @@ export function functionCheck(options: FunctionCheckOptions): Check {
       if (failures.length === 0) {
         return { points, feedback: [`\`${options.signature}\` passed all ${total} test cases.`, ...calledAs].join('\n') };
       }
-      const lines = [`\`${options.signature}\` passed ${passed} of ${total} test cases.`, ...calledAs, ...failures.map((f) => `- ${f}`)];
       const hint = typeof options.hint === 'function' ? options.hint(failed) : options.hint;
-      if (hint) lines.push(hint);
-      return { points, feedback: lines.join('\n') };
+      const text = (items: string[]) =>
+        [`\`${options.signature}\` passed ${passed} of ${total} test cases.`, ...calledAs, ...items.map((f) => `- ${f}`), ...(hint ? [hint] : [])].join('\n');
+      const feedback = text(failures);
+      const full = text(fullFailures);
+      return { points, feedback, ...(full !== feedback ? { instructorFeedback: full } : {}) };
     },
   };
 }

@@ -220,7 +220,7 @@ def evaluate_model(request, model):
             except KeyboardInterrupt:
                 raise
             except BaseException as error:
-                return {'status': 'error', 'ename': type(error).__name__, 'evalue': f'on {where}: {safe_text(error)}'}
+                return error_result(error, f'on {where}: {safe_text(error)}')
             try:
                 array = to_array(value)
             except Refused as refusal:
@@ -241,6 +241,34 @@ def evaluate_model(request, model):
         return {'status': 'refused', 'reason': str(refusal)}
 
 
+def student_line(error):
+    """Where in the notebook's own code the error was raised: {'lineno', 'text'}, or None.
+
+    Students see this instead of the message on hidden inputs (a message can carry the
+    inputs back: `raise ValueError(repr(x))`). The innermost frame compiled from a cell
+    counts; ipykernel names those files `.../ipykernel_<pid>/<hash>.py` (older versions
+    `<ipython-input-...>`), and keeps their source in linecache.
+    """
+    try:
+        import traceback
+        frames = [f for f in traceback.extract_tb(error.__traceback__)
+                  if 'ipykernel_' in (f.filename or '') or (f.filename or '').startswith('<ipython-input')]
+        if not frames:
+            return None
+        frame = frames[-1]
+        return {'lineno': int(frame.lineno or 0), 'text': (frame.line or '').strip()[:300]}
+    except BaseException:  # the traceback is a courtesy; never let it fail the call
+        return None
+
+
+def error_result(error, evalue):
+    result = {'status': 'error', 'ename': type(error).__name__, 'evalue': evalue}
+    line = student_line(error)
+    if line is not None:
+        result['line'] = line
+    return result
+
+
 def call_function(request, fn):
     args = [decode_arg(arg, request['arrayType']) for arg in request['args']]
     try:
@@ -248,7 +276,7 @@ def call_function(request, fn):
     except KeyboardInterrupt:
         raise  # the harness interrupted a call past its time limit
     except BaseException as error:  # SystemExit too: the student's code ended the call
-        return {'status': 'error', 'ename': type(error).__name__, 'evalue': safe_text(error)}
+        return error_result(error, safe_text(error))
     try:
         return {'status': 'ok', 'value': encode(to_array(value), request['maxReturnBytes'])}
     except Refused as refusal:
