@@ -2,7 +2,7 @@
  * The temporary folder of one sandbox job: `work/` (the notebook and the submission's
  * files; the kernel's cwd), `home/` and `tmp/` (the kernel's HOME and TMPDIR).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { NotGradableError } from '../errors.js';
@@ -57,11 +57,16 @@ export function checkJobPaths(paths: readonly string[]): void {
   }
 }
 
-export async function createJobDir(job: SandboxJob): Promise<JobDir> {
+const JOB_DIR_PREFIX = 'autograder-job-';
+/** Holds the pid of the process that made the folder, so a later one can tell a stale folder from a live one. */
+const OWNER_FILE = 'owner.pid';
+
+export async function createJobDir(job: SandboxJob, parent = tmpdir()): Promise<JobDir> {
   const files = jobFiles(job);
-  const root = await mkdtemp(join(tmpdir(), 'autograder-job-'));
+  const root = await mkdtemp(join(parent, JOB_DIR_PREFIX));
   const dir: JobDir = { root, work: join(root, 'work'), home: join(root, 'home'), tmp: join(root, 'tmp') };
   try {
+    await writeFile(join(root, OWNER_FILE), String(process.pid));
     await Promise.all([mkdir(dir.work), mkdir(dir.home), mkdir(dir.tmp)]);
     for (const file of files) {
       const target = join(dir.work, file.path);
@@ -77,4 +82,36 @@ export async function createJobDir(job: SandboxJob): Promise<JobDir> {
 
 export async function removeJobDir(dir: JobDir): Promise<void> {
   await rm(dir.root, { recursive: true, force: true, maxRetries: 2 });
+}
+
+/**
+ * Removes job folders whose owner process is gone (a worker that was SIGKILLed mid-job never
+ * ran its clean-up); folders of live processes, this one included, stay. Returns the removed paths.
+ */
+export async function sweepStaleJobDirs(parent = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const entry of await readdir(parent, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !entry.name.startsWith(JOB_DIR_PREFIX)) continue;
+    const root = join(parent, entry.name);
+    let owner: number;
+    try {
+      owner = Number((await readFile(join(root, OWNER_FILE), 'utf8')).trim());
+    } catch {
+      continue; // being created right now, or not ours to judge
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || isAlive(owner)) continue;
+    await rm(root, { recursive: true, force: true, maxRetries: 2 });
+    removed.push(root);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, under another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import { runCappedChild, type CappedChildResult } from './capped-child.js';
 import { harnessDir } from './harness-path.js';
 import { parseHarnessResponse } from './harness-response.js';
-import { createJobDir, removeJobDir, type JobDir } from './job-dir.js';
+import { createJobDir, removeJobDir, sweepStaleJobDirs, type JobDir } from './job-dir.js';
 import { HarnessRequestSchema } from './protocol.js';
 import type { Sandbox, SandboxJob, SandboxRun } from './sandbox.js';
 
@@ -40,8 +40,19 @@ export class ProcessSandbox implements Sandbox {
   private readonly harness = join(harnessDir(), 'harness.py');
   private readonly closing = new AbortController();
   private cuda: Promise<CudaProbe> | undefined;
+  /** Job folders a SIGKILLed worker left behind, removed once before this sandbox's first job. */
+  private swept: Promise<void> | undefined;
 
   constructor(private readonly options: ProcessSandboxOptions) {}
+
+  private sweepOnce(): Promise<void> {
+    return (this.swept ??= sweepStaleJobDirs().then(
+      (removed) => {
+        if (removed.length > 0) this.options.logger.info({ removed }, 'removed job folders left by a worker that was killed');
+      },
+      (error: unknown) => this.options.logger.warn({ err: (error as Error).message }, 'could not sweep stale job folders'),
+    ));
+  }
 
   async run(job: SandboxJob, signal?: AbortSignal): Promise<SandboxRun> {
     if (this.closing.signal.aborted) throw new PlatformError('SANDBOX_CLOSED', 'the process sandbox was closed');
@@ -57,6 +68,7 @@ export class ProcessSandbox implements Sandbox {
       }
     }
     const limits: SandboxLimits = { ...this.options.limits, ...job.limits };
+    await this.sweepOnce();
     const dir = await createJobDir(job);
     try {
       const child = await runCappedChild({
@@ -126,6 +138,8 @@ function harnessEnv(dir: JobDir, limits: SandboxLimits, gpu: boolean): NodeJS.Pr
     LANG: env.LANG ?? 'C.UTF-8',
     HOME: dir.home,
     TMPDIR: dir.tmp,
+    // The harness dies with this process (PR_SET_PDEATHSIG), so a SIGKILLed worker leaves no harness or kernel running.
+    AUTOGRADER_PARENT_PID: String(process.pid),
     AUTOGRADER_KERNEL_FILE_MB: String(limits.workDirMb),
     AUTOGRADER_KERNEL_PIDS: String(limits.pids),
     AUTOGRADER_KERNEL_THREADS: String(Math.max(1, Math.ceil(limits.cpus))),

@@ -290,8 +290,14 @@ def result_of_status(call_id, payload, max_bytes):
         return {'id': call_id, 'status': 'ok',
                 'value': {'dtype': value['dtype'], 'shape': value['shape'], 'b64': value['b64']}}
     if status == 'error':
-        return {'id': call_id, 'status': 'error', 'ename': str(payload.get('ename', 'Error')),
-                'evalue': str(payload.get('evalue', ''))}
+        result = {'id': call_id, 'status': 'error', 'ename': str(payload.get('ename', 'Error')),
+                  'evalue': str(payload.get('evalue', ''))}
+        line = payload.get('line')
+        # The student's own line that raised: shown to students instead of the message (hidden inputs).
+        if isinstance(line, dict) and isinstance(line.get('lineno'), int) and line['lineno'] >= 0 \
+                and isinstance(line.get('text'), str):
+            result['line'] = {'lineno': line['lineno'], 'text': line['text'][:300]}
+        return result
     if status == 'missing':
         return {'id': call_id, 'status': 'missing'}
     if status == 'refused' and isinstance(payload.get('reason'), str):
@@ -457,9 +463,26 @@ def terminate(signum, _frame):
     raise SystemExit(128 + signum)  # unwinds through grade()'s finally, which stops the kernel
 
 
+def die_with_parent(expected_parent):
+    """SIGTERM when the process that started us dies, even by SIGKILL: `terminate` then stops the kernel.
+
+    The process sandbox names its pid in AUTOGRADER_PARENT_PID; without it (Docker, where the
+    container's end takes everything) nothing is armed. Linux only; elsewhere a no-op.
+    """
+    if not expected_parent or not sys.platform.startswith('linux'):
+        return
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(1, signal.SIGTERM, 0, 0, 0) != 0:  # 1 = PR_SET_PDEATHSIG
+        log(f'prctl(PR_SET_PDEATHSIG) failed: {os.strerror(ctypes.get_errno())}')
+    if str(os.getppid()) != expected_parent:
+        raise SystemExit(1)  # the parent died before the signal was armed
+
+
 def main(argv):
     response_fd = claim_stdout()
     signal.signal(signal.SIGTERM, terminate)
+    die_with_parent(os.environ.get('AUTOGRADER_PARENT_PID'))
     if len(argv) != 2:
         log('usage: harness.py <workdir>  (HarnessRequest JSON on stdin)')
         return 2
