@@ -17,6 +17,7 @@ import type { AssignmentDefinition, GradingContext } from './assignment.js';
 import { GradeReportSchema, REPORT_SCHEMA_VERSION, statusFor, type CheckResult, type GradeReport } from './report.js';
 import { clampPoints, maxScoreOf, objectiveTotals, totalPoints } from './score.js';
 import { assignmentVersion } from './version.js';
+import { wrongNotebook } from './wrong-notebook.js';
 
 export interface GradeInput {
   assignment: AssignmentDefinition;
@@ -123,6 +124,9 @@ export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
     throw e;
   }
   const starter = loadStarter(assignment);
+  // Another assignment's notebook earns nothing here, and is not run.
+  const wrong = wrongNotebook(notebook, starter, assignment);
+  if (wrong) return notGradableReport(input, wrong, started);
   const limits = effectiveLimits(assignment, input.limits);
   const calls = assignment.checks.flatMap((c) => c.calls());
 

@@ -96,8 +96,9 @@ export function analyzeFreshRun(ctx: GradingContext): FreshRunAnalysis {
 
 /**
  * Failed cells grouped under the failure that caused them. A NameError for a name a root
- * (or one of its consequences) would have defined, or any NameError after a root's failed
- * `from x import *`, is a consequence; anything else is a root of its own.
+ * (or one of its consequences) would have defined, any NameError after a root's failed
+ * `from x import *`, or the same missing module imported again, is a consequence; anything
+ * else is a root of its own.
  */
 function foldFailures(cells: readonly CellReport[], notebook: Notebook, starterModules: ReadonlySet<string>): RootFailure[] {
   const roots: RootFailure[] = [];
@@ -106,14 +107,17 @@ function foldFailures(cells: readonly CellReport[], notebook: Notebook, starterM
     const source = notebook.cells[cell.index] === undefined ? '' : cellSource(notebook.cells[cell.index]!);
     const defined = cellNames(source);
     const undefinedName = cell.ename === 'NameError' ? UNDEFINED_NAME.exec(cell.evalue ?? '')?.[1] : undefined;
-    const cause = undefinedName === undefined ? undefined : roots.find((r) => r.wouldDefine.has(undefinedName) || r.starImport);
+    const missing = cell.ename === 'ModuleNotFoundError' ? MISSING_MODULE.exec(cell.evalue ?? '')?.[1]?.split('.')[0] : undefined;
+    // The same missing module imported again is the same failure.
+    const cause = undefinedName !== undefined
+      ? roots.find((r) => r.wouldDefine.has(undefinedName) || r.starImport)
+      : missing !== undefined ? roots.find((r) => r.missingModule?.module === missing) : undefined;
     if (cause !== undefined) {
       cause.consequences.push(cell.index);
       for (const name of defined.names) cause.wouldDefine.add(name);
       cause.starImport ||= defined.starImport;
       continue;
     }
-    const missing = cell.ename === 'ModuleNotFoundError' ? MISSING_MODULE.exec(cell.evalue ?? '')?.[1]?.split('.')[0] : undefined;
     roots.push({
       cell,
       wouldDefine: new Set(defined.names),
