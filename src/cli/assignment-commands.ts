@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createSandbox } from '../sandbox/select.js';
 import { ExitCode } from './exit-codes.js';
+import { writeOut } from './terminal-output.js';
 
 export function registerAssignmentCommands(program: Command, config: Config, logger: Logger, setExit: (code: number) => void): void {
   program
@@ -23,8 +24,8 @@ export function registerAssignmentCommands(program: Command, config: Config, log
     .action((solution: string, options: { out: string; id?: string; force?: boolean }) => {
       const result = assign({ solutionPath: solution, outDir: options.out, ...(options.id ? { id: options.id } : {}), ...(options.force ? { force: true } : {}) });
       const where = relative(process.cwd(), result.dir) || '.';
-      process.stdout.write(`${where}/starter.ipynb: ${result.changedCells.length} cell(s) turned into starter code\n`);
-      process.stdout.write(`${where}/assignment.yaml: functions ${result.functions.map((f) => f.name).join(', ') || '(none found)'}; review it, then run \`autograder validate ${where}\`\n`);
+      writeOut(`${where}/starter.ipynb: ${result.changedCells.length} cell(s) turned into starter code\n`);
+      writeOut(`${where}/assignment.yaml: functions ${result.functions.map((f) => f.name).join(', ') || '(none found)'}; review it, then run \`autograder validate ${where}\`\n`);
       setExit(ExitCode.ok);
     });
 
@@ -41,10 +42,10 @@ export function registerAssignmentCommands(program: Command, config: Config, log
         for (const dir of dirs) {
           const result = await validateAssignmentDir(dir, { sandbox, limits: config.sandboxLimits, logger, concurrency: Math.max(1, options.jobs || 1) });
           if (result.problems.length === 0) {
-            process.stdout.write(`${result.id}: ok (${result.checked.join(', ')})\n`);
+            writeOut(`${result.id}: ok (${result.checked.join(', ')})\n`);
           } else {
             failed = true;
-            process.stdout.write(`${result.id}: ${result.problems.length} difference(s)\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+            writeOut(`${result.id}: ${result.problems.length} difference(s)\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
           }
         }
       } finally {

@@ -11,6 +11,7 @@ import { createSandbox } from '../sandbox/select.js';
 import { unpackUpload } from '../submission/unpack.js';
 import { ExitCode } from './exit-codes.js';
 import { formatReportText } from './format-text.js';
+import { writeOut, writeErr } from './terminal-output.js';
 
 export interface GradeCommandOptions {
   assignment: string;
@@ -48,13 +49,13 @@ export async function gradeCommand(file: string, options: GradeCommandOptions, c
       { assignment, notebook: { name: basename(file), bytes }, sandbox: undefined, limits: config.sandboxLimits },
       e,
     );
-    process.stdout.write(renderReport(report, format));
+    writeOut(renderReport(report, format));
     return ExitCode.notGradable;
   }
   const sandbox = assignment.execute
     ? await createSandbox({ ...config, sandbox: options.sandbox ?? config.sandbox }, logger, { fallBackToProcess: true })
     : undefined;
-  if (process.stderr.isTTY && sandbox) process.stderr.write(`Running ${basename(file)} in the ${sandbox.kind} sandbox…\n`);
+  if (process.stderr.isTTY && sandbox) writeErr(`Running ${basename(file)} in the ${sandbox.kind} sandbox…\n`);
   try {
     const report = await gradeSubmission({
       assignment,
@@ -64,7 +65,7 @@ export async function gradeCommand(file: string, options: GradeCommandOptions, c
       limits: config.sandboxLimits,
       logger,
     });
-    process.stdout.write(renderReport(report, format));
+    writeOut(renderReport(report, format));
     return report.gradable ? ExitCode.ok : ExitCode.notGradable;
   } finally {
     await sandbox?.close();

@@ -19,6 +19,7 @@ import { parseMoodleArchive, unpackMoodleSubmission, type MoodleArchive, type Mo
 import { ExitCode } from './exit-codes.js';
 import { gradesCsv, reportFileName, summaryTable, type ImportedStudent } from './import-results.js';
 import { progressLine } from './progress.js';
+import { writeOut, writeErr } from './terminal-output.js';
 
 export interface ImportCommandOptions {
   assignment: string;
@@ -53,7 +54,7 @@ export async function importCommand(archivePath: string, options: ImportCommandO
   } catch (e) {
     // Not a zip, or a zip without Moodle folders: the archive itself is what cannot be graded.
     if (isAutograderError(e) && (e instanceof NotGradableError || e.code === 'NOT_A_MOODLE_ARCHIVE')) {
-      process.stderr.write(`autograder: ${archivePath} is not a Moodle submissions archive: ${e.message}\n`);
+      writeErr(`autograder: ${archivePath} is not a Moodle submissions archive: ${e.message}\n`);
       return ExitCode.notGradable;
     }
     throw e;
@@ -86,8 +87,8 @@ export async function importCommand(archivePath: string, options: ImportCommandO
   const csvPath = join(out, 'grades.csv');
   await writeFile(csvPath, gradesCsv(assignment, students));
   const notGradable = students.filter((s) => !s.report.gradable).length;
-  process.stdout.write(summaryTable(students));
-  process.stdout.write(
+  writeOut(summaryTable(students));
+  writeOut(
     `\n${total} student${total === 1 ? '' : 's'}: ${total - notGradable} graded, ${notGradable} not gradable. ` +
       `Reports and grades.csv in ${out}\n`,
   );
@@ -177,6 +178,6 @@ function defaultOutDir(assignmentId: string): string {
 }
 
 function reportSkipped(skipped: MoodleArchive['skipped']): void {
-  for (const s of skipped.slice(0, SKIPPED_SHOWN)) process.stderr.write(`note: skipped ${s.path}: ${s.reason}\n`);
-  if (skipped.length > SKIPPED_SHOWN) process.stderr.write(`note: skipped ${skipped.length - SKIPPED_SHOWN} more entries\n`);
+  for (const s of skipped.slice(0, SKIPPED_SHOWN)) writeErr(`note: skipped ${s.path}: ${s.reason}\n`);
+  if (skipped.length > SKIPPED_SHOWN) writeErr(`note: skipped ${skipped.length - SKIPPED_SHOWN} more entries\n`);
 }

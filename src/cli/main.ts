@@ -14,6 +14,7 @@ import { gradeCommand } from './grade-command.js';
 import { registerImportCommand } from './import-command.js';
 import { sandboxBuildCommand } from './sandbox-command.js';
 import { registerServiceCommands } from './service-commands.js';
+import { writeOut, writeErr } from './terminal-output.js';
 
 async function main(argv: string[]): Promise<number> {
   let config: Config;
@@ -29,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     .name('autograder')
     .description('Grades Jupyter-notebook homework against reference implementations, in a sandbox.')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => writeErr(s) });
 
   program
     .command('grade')
@@ -54,8 +55,8 @@ async function main(argv: string[]): Promise<number> {
         maxScore: maxScoreOf(a.checks),
         checks: a.checks.map((c) => c.id),
       }));
-      if (options.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      else for (const r of rows) process.stdout.write(`${r.id.padEnd(24)} ${String(r.maxScore).padStart(3)} pts  ${r.title}\n`);
+      if (options.json) writeOut(`${JSON.stringify(rows, null, 2)}\n`);
+      else for (const r of rows) writeOut(`${r.id.padEnd(24)} ${String(r.maxScore).padStart(3)} pts  ${r.title}\n`);
     });
 
   program
@@ -92,9 +93,9 @@ async function main(argv: string[]): Promise<number> {
 function reportFailure(e: unknown): number {
   const error = coerceError(e);
   if (isAutograderError(error)) {
-    process.stderr.write(`autograder: ${error.message}\n`);
+    writeErr(`autograder: ${error.message}\n`);
   } else {
-    process.stderr.write(`autograder: unexpected error: ${error.stack ?? error.message}\n`);
+    writeErr(`autograder: unexpected error: ${error.stack ?? error.message}\n`);
   }
   return exitCodeFor(error);
 }

@@ -5,6 +5,7 @@
 import type { SubmissionView } from '../api/schemas.js';
 import { ExitCode } from './exit-codes.js';
 import { formatReportText } from './format-text.js';
+import { writeOut, writeErr } from './terminal-output.js';
 
 export interface SubmissionOutputOptions {
   json?: boolean;
@@ -13,12 +14,12 @@ export interface SubmissionOutputOptions {
 /** Prints the submission and returns the exit status it means. */
 export function printSubmission(submission: SubmissionView, options: SubmissionOutputOptions): number {
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(submission, null, 2)}\n`);
+    writeOut(`${JSON.stringify(submission, null, 2)}\n`);
   } else {
-    process.stdout.write(`Submission ${submission.id}: ${submission.status} (${submission.assignmentId}, ${submission.fileName}, attempts ${submission.attempts})\n`);
-    if (submission.report) process.stdout.write(`\n${formatReportText(submission.report)}`);
+    writeOut(`Submission ${submission.id}: ${submission.status} (${submission.assignmentId}, ${submission.fileName}, attempts ${submission.attempts})\n`);
+    if (submission.report) writeOut(`\n${formatReportText(submission.report)}`);
   }
-  if (submission.status === 'failed') process.stderr.write(`autograder: grading failed: ${submission.error ?? 'no reason recorded'}\n`);
+  if (submission.status === 'failed') writeErr(`autograder: grading failed: ${submission.error ?? 'no reason recorded'}\n`);
   return exitCodeOf(submission);
 }
 

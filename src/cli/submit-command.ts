@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { progressLine } from './progress.js';
 import { ServiceClient } from './service-client.js';
 import { printSubmission } from './submission-output.js';
+import { writeErr } from './terminal-output.js';
 
 export interface ServiceOptions {
   /** @defaultValue config.apiUrl */
@@ -61,7 +62,7 @@ export async function submitCommand(file: string, options: WaitingOptions & { as
     throw new UsageError('NO_SUCH_FILE', code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${(e as Error).message}`);
   }
   const accepted = await client.upload(options.assignment, basename(file), bytes);
-  process.stderr.write(`Submitted ${basename(file)} as ${accepted.id}${accepted.enqueued ? '' : ` (${accepted.detail ?? 'queued once the grading queue is back'})`}\n`);
+  writeErr(`Submitted ${basename(file)} as ${accepted.id}${accepted.enqueued ? '' : ` (${accepted.detail ?? 'queued once the grading queue is back'})`}\n`);
   return waitAndPrint(client, accepted.id, options);
 }
 
@@ -72,6 +73,6 @@ export async function statusCommand(id: string, options: ServiceOptions, config:
 export async function regradeCommand(id: string, options: WaitingOptions, config: Config): Promise<number> {
   const client = clientFor(options, config);
   const accepted = await client.regrade(id);
-  process.stderr.write(`Regrade of ${accepted.id} requested${accepted.enqueued ? '' : ` (${accepted.detail ?? 'queued once the grading queue is back'})`}\n`);
+  writeErr(`Regrade of ${accepted.id} requested${accepted.enqueued ? '' : ` (${accepted.detail ?? 'queued once the grading queue is back'})`}\n`);
   return waitAndPrint(client, accepted.id, options);
 }

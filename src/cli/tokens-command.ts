@@ -13,6 +13,7 @@ import { openStore, type Store } from '../store/store.js';
 import type { TokenInfo } from '../store/token-repository.js';
 import { parseDuration } from './duration.js';
 import { ExitCode } from './exit-codes.js';
+import { writeOut, writeErr } from './terminal-output.js';
 
 export interface TokensCreateOptions {
   role: string;
@@ -34,10 +35,10 @@ export async function tokensCreateCommand(options: TokensCreateOptions, config: 
     const expiresAt = lifetimeMs === undefined ? null : new Date(Date.now() + lifetimeMs);
     const { token, id } = await store.issueToken(user.id, { expiresAt });
     const expiry = expiresAt === null ? 'never expires' : `expires ${expiresAt.toISOString()}`;
-    process.stderr.write(
+    writeErr(
       `API token ${id} for ${user.role} "${user.name}"${user.studentId ? ` (student ${user.studentId})` : ''}, user ${user.id}; it ${expiry} and is shown only once:\n`,
     );
-    process.stdout.write(`${token}\n`);
+    writeOut(`${token}\n`);
     return ExitCode.ok;
   } finally {
     await store.close();
@@ -63,13 +64,13 @@ export async function tokensListCommand(options: { json?: boolean }, config: Con
   try {
     const tokens = await store.tokens.list();
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
+      writeOut(`${JSON.stringify(tokens, null, 2)}\n`);
       return ExitCode.ok;
     }
     const now = new Date();
-    process.stdout.write(`${['ID'.padEnd(16), 'ROLE'.padEnd(10), 'STATE'.padEnd(8), 'CREATED'.padEnd(16), 'LAST USED'.padEnd(16), 'EXPIRES'.padEnd(16), 'USER'].join('  ')}\n`);
+    writeOut(`${['ID'.padEnd(16), 'ROLE'.padEnd(10), 'STATE'.padEnd(8), 'CREATED'.padEnd(16), 'LAST USED'.padEnd(16), 'EXPIRES'.padEnd(16), 'USER'].join('  ')}\n`);
     for (const t of tokens) {
-      process.stdout.write(
+      writeOut(
         `${[t.id.padEnd(16), t.role.padEnd(10), stateOf(t, now).padEnd(8), minute(t.createdAt), minute(t.lastUsedAt), minute(t.expiresAt), printable(t.userName)].join('  ')}\n`,
       );
     }
@@ -88,7 +89,7 @@ export async function tokensRevokeCommand(id: string, config: Config, logger: Lo
     if (!(await store.tokens.revokeById(id))) {
       throw new UsageError('TOKEN_NOT_FOUND', `there is no token ${id}; \`autograder tokens list\` shows the ids`);
     }
-    process.stderr.write(`token ${id} revoked; requests with it are refused from now on\n`);
+    writeErr(`token ${id} revoked; requests with it are refused from now on\n`);
     return ExitCode.ok;
   } finally {
     await store.close();

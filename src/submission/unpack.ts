@@ -12,6 +12,7 @@
  * NotGradableError with a code from unpack-errors.ts and a message saying what to fix.
  */
 import { open, readFile } from 'node:fs/promises';
+import { stripControlCharacters } from '../safe-text.js';
 import { isIgnoredPath, checkEntryPath, looksLikeZip, readZip, scanZip } from './zip.js';
 import { formatBytes, resolveLimits, type UnpackLimits, type UnpackLimitsInput } from './limits.js';
 import { unpackError } from './unpack-errors.js';
@@ -251,7 +252,7 @@ function sniff(bytes: Uint8Array): string {
 
 /** The last segment of a client-supplied name, whatever its separators. */
 function baseName(fileName: string): string {
-  const last = fileName.split(/[\\/]/).at(-1)?.replace(/[\u0000-\u001f\u007f]/g, '').trim() ?? '';
+  const last = stripControlCharacters(fileName.split(/[\\/]/).at(-1) ?? '').trim();
   if (last === '') return 'upload';
   if (last.length <= 255) return last;
   const extension = extensionOf(last);

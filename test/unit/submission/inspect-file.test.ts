@@ -114,3 +114,10 @@ describe('inspectUploadFile', () => {
     expect((await refusal(inspectUploadFile(onDisk(Buffer.from('%PDF-1.7')), 'hw.zip'))).code).toBe('NOT_A_ZIP');
   });
 });
+
+describe('file names', () => {
+  it('lose control and bidi characters, so reports never carry them', async () => {
+    const upload = await unpackUpload('hw\u001b[2J\u009b\u202egnp.ipynb', Buffer.from(nb));
+    expect(upload.notebook.name).toBe('hw[2Jgnp.ipynb');
+  });
+});
