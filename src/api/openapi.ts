@@ -167,9 +167,9 @@ const ROUTES: RouteDoc[] = [
   {
     method: 'get',
     path: '/healthz',
-    summary: 'Ready to grade: Redis, the store and at least one worker with a working sandbox answer',
+    summary: 'Ready to grade: Redis, the store and at least one worker with a working sandbox answer. Without a token only `status` (and on 503 the failing parts by name); an instructor or admin token adds worker ids and failure details',
     roles: [],
-    responses: { 200: { description: 'Healthy', schema: HealthSchema }, 503: { description: 'Which part failed', schema: HealthSchema.extend(ErrorBodySchema.shape) } },
+    responses: { 200: { description: 'Healthy (the details with a staff token)', schema: HealthSchema.partial({ redis: true, store: true, workers: true }) }, 503: { description: 'Which part failed', schema: HealthSchema.partial({ redis: true, store: true, workers: true }).extend(ErrorBodySchema.shape) } },
   },
   {
     method: 'get',

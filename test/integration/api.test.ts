@@ -638,9 +638,9 @@ for (const [name, backend, available] of backends) {
 
     describe('operations', () => {
       it('/healthz is 503 without a worker heartbeat and 200 with a working one', async () => {
-        const none = await call(api.url, 'GET', '/healthz');
+        const none = await call(api.url, 'GET', '/healthz', { token: api.tokens.instructor });
         expect(none.status).toBe(503);
-        expect(none.body).toMatchObject({ error: 'UNHEALTHY', status: 'unavailable', redis: { ok: true }, store: { ok: true }, workers: { ok: false } });
+        expect(none.body, JSON.stringify(none.body)).toMatchObject({ error: 'UNHEALTHY', status: 'unavailable', redis: { ok: true }, store: { ok: true }, workers: { ok: false } });
         expect(none.body.detail).toMatch(/^workers: no worker heartbeat/);
 
         const beat = {
@@ -653,14 +653,23 @@ for (const [name, backend, available] of backends) {
         };
         await writeWorkerHeartbeat(api.queues.redis, beat, { prefix });
         try {
-          const broken = await call(api.url, 'GET', '/healthz');
+          const broken = await call(api.url, 'GET', '/healthz', { token: api.tokens.instructor });
           expect(broken.status).toBe(503);
           expect(broken.body.workers.detail).toMatch(/gpu-box-1: docker sandbox failing \(image missing\)/);
+          // Anyone else learns only that it is not ready, and which part: no worker ids, no sandbox errors.
+          for (const token of [undefined, api.tokens.student, api.tokens.worker]) {
+            const outside = await call(api.url, 'GET', '/healthz', { token });
+            expect(outside.status).toBe(503);
+            expect(outside.body).toEqual({ error: 'UNHEALTHY', status: 'unavailable', detail: expect.stringMatching(/not ready to grade \(workers\)/) });
+            expect(JSON.stringify(outside.body)).not.toMatch(/gpu-box-1|image missing/);
+          }
+          expect((await call(api.url, 'GET', '/healthz', { token: `ag_${'x'.repeat(43)}` })).status).toBe(401);
 
           await writeWorkerHeartbeat(api.queues.redis, { ...beat, sandbox: { backend: 'docker', ok: true } }, { prefix });
-          const healthy = await call(api.url, 'GET', '/healthz');
+          const healthy = await call(api.url, 'GET', '/healthz', { token: api.tokens.instructor });
           expect(healthy.status).toBe(200);
           expect(healthy.body).toMatchObject({ status: 'ok', workers: { ok: true, live: [{ id: 'gpu-box-1', sandboxOk: true, gpu: true }] } });
+          expect((await call(api.url, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
         } finally {
           await clearWorkerHeartbeat(api.queues.redis, beat.id, { prefix });
         }
