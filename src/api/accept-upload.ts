@@ -9,9 +9,13 @@
  *
  * The file stays where the caller put it; the caller removes it, whatever happens here.
  */
+import { randomUUID } from 'node:crypto';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { coerceError, isAutograderError } from '../errors.js';
 import { parseNotebook } from '../notebook/parse.js';
 import { enqueueSubmission } from '../queue/enqueue-submission.js';
+import { stripControlCharacters } from '../safe-text.js';
 import type { Assignment, Submission, SubmissionSource, User } from '../store/rows.js';
 import { SubmissionLimitError } from '../store/store.js';
 import { inspectUploadFile, type InspectedUpload } from '../submission/unpack.js';
@@ -71,6 +75,26 @@ export async function acceptUpload(ctx: ApiContext, input: AcceptUploadInput): P
   const enqueued = await tryEnqueue(ctx, submission);
   ctx.logger.info({ submissionId: submission.id, assignmentId: assignment.id, userId: user.id, enqueued }, 'upload accepted');
   return { submission, enqueued };
+}
+
+/**
+ * `acceptUpload` for bytes already in memory (a webhook whose signature covers the whole
+ * body): they are written to a temporary file first, removed again whatever happens.
+ */
+export async function acceptUploadBytes(
+  ctx: ApiContext,
+  input: Omit<AcceptUploadInput, 'file'> & { file: { name: string; bytes: Uint8Array } },
+): Promise<AcceptedUpload> {
+  await mkdir(ctx.uploadTempDir, { recursive: true, mode: 0o700 });
+  const path = join(ctx.uploadTempDir, `upload-${randomUUID()}`);
+  try {
+    await writeFile(path, input.file.bytes, { flag: 'wx', mode: 0o600 });
+    return await acceptUpload(ctx, { ...input, file: { name: stripControlCharacters(input.file.name), path } });
+  } finally {
+    await unlink(path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') ctx.logger.error({ err: e, path }, "could not remove an upload's temporary file");
+    });
+  }
 }
 
 /**
