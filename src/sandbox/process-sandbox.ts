@@ -4,7 +4,8 @@
  * can read what we can read and reach the network. For development and single-user use.
  */
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Config, SandboxLimits } from '../config.js';
 import { GraderError, PlatformError, UsageError } from '../errors.js';
@@ -21,8 +22,23 @@ const WALL_MARGIN_S = 10;
 const KILL_GRACE_MS = 2000;
 const STDERR_TAIL_BYTES = 8 * 1024;
 const CUDA_PROBE_TIMEOUT_MS = 120_000;
-/** Variables of ours the harness may need; nothing else (no tokens, no database URLs). */
-const PASSED_ENV = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'LD_LIBRARY_PATH', 'CUDA_VISIBLE_DEVICES'] as const;
+/** Variables of ours the harness may need; nothing else (no PATH of ours, no tokens, no database URLs). */
+const PASSED_ENV = ['LANG', 'LC_ALL', 'TZ', 'LD_LIBRARY_PATH', 'CUDA_VISIBLE_DEVICES'] as const;
+/**
+ * The system's directories only: not ours (pyenv shims, ~/.local/bin, tool folders), so a
+ * notebook's `!pip` or `!python` is the system's, never a tool of the grading host's user.
+ */
+export const SANDBOX_PATH = '/usr/local/bin:/usr/bin:/bin';
+/**
+ * pip in the kernel installs nothing: it refuses outside a virtualenv (the system python is
+ * not one), has no index to download from, and reads no configuration of ours.
+ */
+export const PIP_GUARDS: Readonly<Record<string, string>> = Object.freeze({
+  PIP_REQUIRE_VIRTUALENV: 'true',
+  PIP_NO_INDEX: 'true',
+  PIP_CONFIG_FILE: '/dev/null',
+  PIP_DISABLE_PIP_VERSION_CHECK: 'true',
+});
 
 export interface ProcessSandboxOptions {
   python: string;
@@ -38,12 +54,16 @@ interface CudaProbe {
 export class ProcessSandbox implements Sandbox {
   readonly kind = 'process' as const;
   private readonly harness = join(harnessDir(), 'harness.py');
+  /** Resolved once on our PATH: the harness's PATH is SANDBOX_PATH, which may not hold it. */
+  private readonly python: string;
   private readonly closing = new AbortController();
   private cuda: Promise<CudaProbe> | undefined;
   /** Job folders a SIGKILLed worker left behind, removed once before this sandbox's first job. */
   private swept: Promise<void> | undefined;
 
-  constructor(private readonly options: ProcessSandboxOptions) {}
+  constructor(private readonly options: ProcessSandboxOptions) {
+    this.python = resolveCommand(options.python);
+  }
 
   private sweepOnce(): Promise<void> {
     return (this.swept ??= sweepStaleJobDirs().then(
@@ -72,7 +92,7 @@ export class ProcessSandbox implements Sandbox {
     const dir = await createJobDir(job);
     try {
       const child = await runCappedChild({
-        command: this.options.python,
+        command: this.python,
         args: [this.harness, dir.work],
         cwd: dir.work,
         env: harnessEnv(dir, limits, job.gpu),
@@ -133,8 +153,8 @@ function harnessEnv(dir: JobDir, limits: SandboxLimits, gpu: boolean): NodeJS.Pr
   for (const name of PASSED_ENV) {
     if (process.env[name] !== undefined) env[name] = process.env[name];
   }
-  Object.assign(env, {
-    PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+  Object.assign(env, PIP_GUARDS, {
+    PATH: SANDBOX_PATH,
     LANG: env.LANG ?? 'C.UTF-8',
     HOME: dir.home,
     TMPDIR: dir.tmp,
@@ -147,6 +167,22 @@ function harnessEnv(dir: JobDir, limits: SandboxLimits, gpu: boolean): NodeJS.Pr
   // CUDA reserves far more address space than it uses; a GPU kernel gets no memory rlimit.
   if (!gpu) env.AUTOGRADER_KERNEL_MEMORY_MB = String(limits.memoryMb);
   return env;
+}
+
+/** A bare command name as our PATH resolves it (absolute paths and paths with a folder are kept). */
+export function resolveCommand(command: string, path = process.env.PATH ?? ''): string {
+  if (command.includes('/')) return command;
+  for (const dir of path.split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this folder; try the next
+    }
+  }
+  return command;
 }
 
 async function probeTorchCuda(python: string): Promise<CudaProbe> {
