@@ -1,10 +1,9 @@
 import type { GradeReport } from '../grading/report.js';
+import { formatPoints } from '../grading/score.js';
 
 const MARK = { passed: '✔', partial: '◐', failed: '✘' } as const;
 
-function pts(x: number): string {
-  return Number.isInteger(x) ? `${x}` : x.toFixed(2).replace(/0+$/, '');
-}
+const pts = formatPoints;
 
 /** A report as a student or instructor reads it in a terminal. */
 export function formatReportText(report: GradeReport): string {
@@ -19,7 +18,8 @@ export function formatReportText(report: GradeReport): string {
   for (const c of report.checks) {
     lines.push(`${MARK[c.status]} ${c.id.padEnd(width)}  ${pts(c.points).padStart(5)} / ${pts(c.maxPoints)}`);
     if (c.status !== 'passed') {
-      for (const l of c.feedback.split('\n')) lines.push(`    ${l}`);
+      // A report holds instructorFeedback only where its reader may see it (the API's student view drops it).
+      for (const l of (c.instructorFeedback ?? c.feedback).split('\n')) lines.push(`    ${l}`);
     }
   }
   if (report.errors.length) lines.push('', ...report.errors.map((e) => `! ${e}`));

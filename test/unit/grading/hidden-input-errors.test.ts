@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { studentReport } from '../../../src/api/report-view.js';
+import { formatReportText } from '../../../src/cli/format-text.js';
 import { callOutcome } from '../../../src/grading/call-outcome.js';
 import { functionCheck } from '../../../src/grading/checks/function-check.js';
 import { f64 } from '../../../src/grading/inputs.js';
@@ -68,5 +69,8 @@ describe('exceptions on hidden inputs', () => {
     const student = studentReport(report, null, new Date());
     expect(JSON.stringify(student)).not.toContain('1234.5');
     expect(student.checks[0]).not.toHaveProperty('instructorFeedback');
+    // The terminal shows what the report holds: the full text to whoever may have it, never to a student.
+    expect(formatReportText(report)).toContain(SECRET);
+    expect(formatReportText(student)).not.toContain('1234.5');
   });
 });

@@ -232,6 +232,14 @@ describe('processGradeJob: the upload as the API accepted it', () => {
     expect(api.downloads).toEqual([{ size: notebookBytes.byteLength, sha256: createHash('sha256').update(notebookBytes).digest('hex') }]);
   });
 
+  it('does not download an upload larger than the API accepts, and fails the job for good', async () => {
+    const api = new FakeApi();
+    api.uploadLimits = { maxUploadBytes: 100 };
+    await expect(processGradeJob(fakeJob(), 'token', undefined, { api, sandbox: sandboxEnding('completed'), limits, logger, grade: gradeOk() })).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(api.calls).not.toContain('downloadFile');
+    expect(api.failures[0]).toMatch(/UPLOAD_TOO_LARGE/);
+  });
+
   it("unpacks with the API's limits, not the unpacker's defaults", async () => {
     // The notebook is below the default 64 MiB but above this API's limit on unpacked bytes.
     const api = new FakeApi();
