@@ -50,6 +50,8 @@ export interface WorkerService {
   readonly id: string;
   readonly queues: readonly GradingQueueName[];
   readonly sandboxKind: Sandbox['kind'];
+  /** Jobs it grades at once (WORKER_CONCURRENCY, or the machine's; see concurrency.ts). */
+  readonly concurrency: number;
   /** Jobs being graded right now. */
   readonly running: number;
   /**
@@ -165,6 +167,7 @@ export async function startWorkerService(options: WorkerServiceOptions): Promise
     id: config.workerId,
     queues,
     sandboxKind: sandbox.kind,
+    concurrency,
     get running() {
       return running;
     },
