@@ -30,6 +30,7 @@ import { lmsRoutes } from './routes/lms.js';
 import { createLmsServices, type LmsServices } from '../lms/lms-services.js';
 import { SecretBox } from '../lms/secret-box.js';
 import { createPages } from '../pages/index.js';
+import { submissionFileRoutes } from './routes/submission-files.js';
 
 export interface ApiDependencies {
   config: Pick<Config, 'dataDir'> & Partial<Pick<Config, 'lmsSecretKey'>>;
@@ -91,6 +92,7 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(serviceRoutes(ctx));
   app.use(assignmentRoutes(ctx));
   app.use(submissionRoutes(ctx));
+  app.use(submissionFileRoutes(ctx));
   app.use(workerRoutes(ctx));
   app.use(lmsRoutes(ctx));
   app.use(pages.routes);

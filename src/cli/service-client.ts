@@ -9,7 +9,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
-import { ErrorBodySchema, SubmissionViewSchema, UploadAcceptedSchema, type SubmissionView } from '../api/schemas.js';
+import {
+  AssignmentListSchema,
+  ErrorBodySchema,
+  SubmissionListSchema,
+  SubmissionViewSchema,
+  UploadAcceptedSchema,
+  type AssignmentView,
+  type SubmissionRowView,
+  type SubmissionView,
+} from '../api/schemas.js';
 import { NotGradableError, PlatformError, UsageError, coerceError } from '../errors.js';
 
 export type UploadAccepted = z.infer<typeof UploadAcceptedSchema>;
@@ -61,6 +70,27 @@ export class ServiceClient {
   async regrade(id: string): Promise<UploadAccepted> {
     const response = await this.request('POST', `/api/submissions/${encodeURIComponent(id)}/regrade`);
     return parse(UploadAcceptedSchema, await response.json(), 'regrade answer');
+  }
+
+  /** Staff: every submission of the assignment with its current score (newest first). */
+  async assignmentSubmissions(assignmentId: string): Promise<SubmissionRowView[]> {
+    const response = await this.request('GET', `/api/assignments/${encodeURIComponent(assignmentId)}/submissions`);
+    return parse(SubmissionListSchema, await response.json(), 'submission list').submissions;
+  }
+
+  /** Staff: the same list as the service's CSV. */
+  async assignmentSubmissionsCsv(assignmentId: string): Promise<string> {
+    return (await this.request('GET', `/api/assignments/${encodeURIComponent(assignmentId)}/submissions?format=csv`)).text();
+  }
+
+  async assignments(): Promise<AssignmentView[]> {
+    const response = await this.request('GET', '/api/assignments');
+    return parse(AssignmentListSchema, await response.json(), 'assignment list').assignments;
+  }
+
+  /** The file the submission was uploaded as (staff, or its own student). */
+  async submissionFile(id: string): Promise<Buffer> {
+    return Buffer.from(await (await this.request('GET', `/api/submissions/${encodeURIComponent(id)}/file`)).arrayBuffer());
   }
 
   /** Polls until the submission is graded or failed (a regrade sets it back to queued first). */

@@ -6,7 +6,9 @@ import { Option, type Command } from 'commander';
 import type { Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { serveCommand } from './serve-command.js';
-import { regradeCommand, statusCommand, submitCommand } from './submit-command.js';
+import { regradeBatchCommand } from './regrade-command.js';
+import { reportCommand } from './report-command.js';
+import { statusCommand, submitCommand } from './submit-command.js';
 import { tokensCreateCommand, tokensListCommand, tokensRevokeCommand } from './tokens-command.js';
 import { workerCommand } from './worker-command.js';
 
@@ -73,11 +75,25 @@ export function registerServiceCommands(program: Command, config: Config, setExi
 
   program
     .command('regrade')
-    .description('grade a submission again (instructor); waits for the new grade')
-    .argument('<submission-id>')
+    .description('grade submissions again (instructor): one (waits and prints its report), a student\'s, an assignment\'s or all; lists every score that changed')
+    .argument('[submission-id]', 'one submission (same as --submission)')
+    .option('--submission <id>', 'one submission')
+    .option('--student <id>', "a student's submissions (student number or user id; with --assignment)")
+    .option('--assignment <id>', "an assignment's submissions")
+    .option('--all', 'every submission of every assignment')
+    .option('--dry-run', 'grade here and show what would change; publish nothing')
     .addOption(apiOption())
     .addOption(tokenOption())
-    .addOption(waitOption())
+    .addOption(new Option('--wait <seconds>', 'how long to wait for the grade (a batch: for the next grade to arrive); 0 returns at once').default('600'))
     .option('--json', 'as JSON')
-    .action(async (id: string, options) => setExitCode(await regradeCommand(id, options, config)));
+    .action(async (id: string | undefined, options) => setExitCode(await regradeBatchCommand(id, options, config, commandLogger(config))));
+
+  program
+    .command('report')
+    .description("an assignment's submissions with their current scores (instructor)")
+    .requiredOption('-a, --assignment <id>', 'assignment id')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .addOption(apiOption())
+    .addOption(tokenOption())
+    .action(async (options) => setExitCode(await reportCommand(options, config)));
 }

@@ -71,8 +71,8 @@ ${report.errors.length === 0 ? '' : html`<ul class="errors">${report.errors.map(
 ${report.objectives.length === 0
     ? ''
     : html`<p class="muted">Objectives: ${report.objectives.map((o, i) => html`${i > 0 ? ' · ' : ''}${o.id} ${round2(o.points)}/${round2(o.maxPoints)}`)}</p>`}
-<h2>Checks</h2>
-${report.checks.map((c) => checkBlock(c, true))}
+${report.checks.length === 0 ? '' : html`<h2>Checks</h2>
+${report.checks.map((c) => checkBlock(c, true))}`}
 </section>`;
 }
 
