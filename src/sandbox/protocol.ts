@@ -108,6 +108,13 @@ export const CallResultSchema = z.discriminatedUnion('status', [
     evalue: shortText,
     name: calledName,
     line: z.object({ lineno: z.number().int().nonnegative(), text: shortText }).optional(),
+    /** For a model evaluation: the batch that raised (1-based index, its first and last input rows). */
+    batch: z.object({
+      index: z.number().int().positive(),
+      count: z.number().int().positive(),
+      firstRow: z.number().int().nonnegative(),
+      lastRow: z.number().int().nonnegative(),
+    }).optional(),
   }),
   /** The notebook defines no callable of that name. */
   z.object({ id: z.string(), status: z.literal('missing') }),

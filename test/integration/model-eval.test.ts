@@ -155,7 +155,7 @@ describe('model evaluation in the process sandbox', () => {
       { kind: 'code', source: `${THRESHOLD_MODEL}\nbase = model\ndef model(x):\n    if x[0, 0] >= 256:\n        raise ValueError('unexpected input')\n    return base(x)` },
     ]));
     expect(check(crash, 'model.accuracy').status).toBe('failed');
-    expect(check(crash, 'model.accuracy').feedback).toMatch(/ValueError: on batch 3 of 5 \(input rows 256 to 383\): unexpected input/);
+    expect(check(crash, 'model.accuracy').feedback).toMatch(/raised ValueError at `raise ValueError\('unexpected input'\)` .* on batch 3 of 5 \(input rows 256 to 383\)/);
     const shape = await grade(notebook([{ kind: 'code', source: `${THRESHOLD_MODEL}\nbase = model\nmodel = lambda x: base(x).argmax(dim=1)` }]));
     expect(check(shape, 'model.accuracy').feedback).toMatch(/shape \(600,\).*expected \(600, 3\)/);
     expect(check(shape, 'claimed.accuracy').feedback).toMatch(/could not be measured|No accuracy/);

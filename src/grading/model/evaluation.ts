@@ -71,9 +71,14 @@ function evaluate(ctx: GradingContext, options: ModelEvaluationOptions): Evaluat
   if (!ctx.calls.has(id)) return { ok: false, missing: false, reason: sandboxFailureText(ctx).replace('the function', 'the model'), set };
   const outcome = callOutcome(ctx, id, options.model, options.timeoutS ?? 60);
   if (!outcome.ok) {
+    const result = ctx.calls.get(id);
+    const batch = result?.status === 'error' && result.batch
+      ? ` on batch ${result.batch.index} of ${result.batch.count} (input rows ${result.batch.firstRow} to ${result.batch.lastRow}); ` +
+        'the grader passes batches of any size, the last one smaller'
+      : '';
     const reason = outcome.missing
       ? `the notebook defines no model \`${options.model}\` (a trained PyTorch nn.Module or a function from inputs to logits)`
-      : `\`${options.model}\` ${outcome.reason}`;
+      : `\`${options.model}\` ${outcome.reason}${batch}`;
     return { ok: false, missing: outcome.missing, reason, set };
   }
   const scored = scoreOutputs(outcome.value, set);

@@ -220,7 +220,9 @@ def evaluate_model(request, model):
             except KeyboardInterrupt:
                 raise
             except BaseException as error:
-                return error_result(error, f'on {where}: {safe_text(error)}')
+                # The batch is the grader's own bookkeeping: safe to show, unlike the message.
+                return dict(error_result(error, f'on {where}: {safe_text(error)}'),
+                            batch={'index': b + 1, 'count': count, 'firstRow': lo, 'lastRow': hi - 1})
             try:
                 array = to_array(value)
             except Refused as refusal:

@@ -297,6 +297,11 @@ def result_of_status(call_id, payload, max_bytes):
         if isinstance(line, dict) and isinstance(line.get('lineno'), int) and line['lineno'] >= 0 \
                 and isinstance(line.get('text'), str):
             result['line'] = {'lineno': line['lineno'], 'text': line['text'][:300]}
+        batch = payload.get('batch')
+        # Which batch of a model evaluation raised (the grader's bookkeeping, safe to show).
+        if isinstance(batch, dict) and all(isinstance(batch.get(k), int) and not isinstance(batch.get(k), bool)
+                                           and batch[k] >= 0 for k in ('index', 'count', 'firstRow', 'lastRow')):
+            result['batch'] = {k: batch[k] for k in ('index', 'count', 'firstRow', 'lastRow')}
         return result
     if status == 'missing':
         return {'id': call_id, 'status': 'missing'}

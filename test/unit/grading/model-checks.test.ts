@@ -78,8 +78,12 @@ describe('model checks', () => {
     expect(wide.feedback).toMatch(/nn\.Linear\(\.\.\., 3\)/);
     const nan = await accuracy.grade(ctx(okArray(ID, [...logits.slice(0, 11), Number.NaN], [4, 3])));
     expect(nan.feedback).toMatch(/1 of 4 output rows contain NaN/);
-    const crash = await loss.grade(ctx({ id: ID, status: 'error', ename: 'RuntimeError', evalue: 'on batch 2 of 3 (input rows 256 to 511): boom', name: 'mlp' }));
-    expect(crash.feedback).toMatch(/raised RuntimeError: on batch 2 of 3/);
+    const crash = await loss.grade(ctx({
+      id: ID, status: 'error', ename: 'RuntimeError', evalue: 'on batch 2 of 3 (input rows 256 to 511): boom',
+      name: 'mlp', batch: { index: 2, count: 3, firstRow: 256, lastRow: 511 },
+    }));
+    expect(crash.feedback).toMatch(/raised RuntimeError on batch 2 of 3 \(input rows 256 to 511\)/);
+    expect(crash.feedback).not.toContain('boom');
     const missing = await accuracy.grade(ctx({ id: ID, status: 'missing' }));
     expect(missing.feedback).toMatch(/defines no model `mlp`/);
   });
