@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { SandboxLimits } from '../config.js';
 import type { Notebook } from '../notebook/schema.js';
 import type { CallResult, FunctionCall } from '../sandbox/protocol.js';
-import type { SandboxRun } from '../sandbox/sandbox.js';
+import type { SandboxFile, SandboxRun } from '../sandbox/sandbox.js';
 import type { Visibility } from './report.js';
 
 /** What the engine hands each check after the sandbox ran. */
@@ -70,7 +70,11 @@ export interface AssignmentDefinition {
   gpu: boolean;
   /** Overrides of the sandbox limits for this assignment (e.g. longer cells for training). */
   limits: Partial<SandboxLimits>;
-  /** Extra files (hidden data never goes here: only what student code may read). */
+  /**
+   * Files the notebook reads (a training split), copied in beside it; a submitted file of the
+   * same path does not replace one. Hidden data never goes here: only what student code may read.
+   */
+  dataFiles?: SandboxFile[];
   checks: Check[];
   /** Submission deadline (ISO 8601), used by the service. */
   dueAt?: string;

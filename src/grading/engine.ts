@@ -76,6 +76,13 @@ export function harnessRequest(calls: FunctionCall[], limits: SandboxLimits, not
   };
 }
 
+/** The assignment's data files, then the submission's files of other paths (a student cannot swap the data). */
+export function jobFiles(assignment: AssignmentDefinition, submitted: SandboxFile[]): SandboxFile[] {
+  const data = assignment.dataFiles ?? [];
+  const taken = new Set(data.map((f) => f.path));
+  return [...data, ...submitted.filter((f) => !taken.has(f.path))];
+}
+
 /** One line for the report's `errors` when the sandbox did not complete. */
 export function sandboxErrorText(run: SandboxRun, limits: SandboxLimits): string | undefined {
   switch (run.outcome) {
@@ -135,7 +142,7 @@ export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
   if (assignment.execute) {
     if (!input.sandbox) throw new GraderError('NO_SANDBOX', `assignment ${assignment.id} executes notebooks but no sandbox was given`);
     run = await input.sandbox.run(
-      { notebook: input.notebook.bytes, files: input.files ?? [], request: harnessRequest(calls, limits, input.notebook.path), gpu: assignment.gpu, limits },
+      { notebook: input.notebook.bytes, files: jobFiles(assignment, input.files ?? []), request: harnessRequest(calls, limits, input.notebook.path), gpu: assignment.gpu, limits },
       input.signal,
     );
     log?.debug({ outcome: run.outcome, wallMs: run.wallMs }, 'sandbox run finished');

@@ -64,7 +64,8 @@ function where(notebook: Notebook, claim: AccuracyClaim): string {
 
 export function claimedAccuracy(options: ClaimedAccuracyOptions): Check {
   const id = options.id ?? 'claimed.accuracy';
-  const tolerancePoints = `${(100 * options.tolerance).toFixed(1).replace(/\.0$/, '')} percentage points`;
+  const toleranceValue = (100 * options.tolerance).toFixed(1).replace(/\.0$/, '');
+  const tolerancePoints = `${toleranceValue} percentage point${toleranceValue === '1' ? '' : 's'}`;
   return {
     id,
     title: options.title ?? 'The accuracy you report agrees with what was measured',
