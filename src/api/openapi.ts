@@ -119,6 +119,14 @@ const ROUTES: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/submissions/{id}/file',
+    summary: 'The file the submission was uploaded as (its student, or staff: e.g. `autograder regrade --dry-run` grades it locally)',
+    roles: uploaders,
+    params: SubmissionParamsSchema,
+    responses: { 200: { description: 'The upload', contentType: 'application/octet-stream' }, 404: error('No such submission of yours') },
+  },
+  {
+    method: 'get',
     path: '/api/worker/submissions/{id}',
     summary: 'What a worker needs to know about a submission',
     roles: worker,
