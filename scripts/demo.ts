@@ -22,6 +22,7 @@ import { coerceError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { findPackageRoot } from '../src/package-root.js';
 import { describeRedisUrl } from '../src/queue/connection.js';
+import { createSandbox } from '../src/sandbox/select.js';
 import { redisAnswers, redisServerInstalled, startLocalRedis, type LocalRedis } from './redis-server.js';
 
 interface Example {
@@ -86,10 +87,13 @@ async function main(): Promise<number> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   // Its own queue prefix: the demo never takes or leaves jobs on a real deployment's queues.
   const prefix = `autograder-demo-${randomUUID().slice(0, 8)}`;
-  const service = await startGradingService({ config, logger, port: 0, prefix });
+  // A local run on the developer's machine, like `grade`: without Docker it may fall back to
+  // the process sandbox (saying so), which the service itself never does.
+  const sandbox = await createSandbox(config, logger, { fallBackToProcess: true, workerId: config.workerId, defaultPoolSize: DEMO_CONCURRENCY });
+  const service = await startGradingService({ config, logger, port: 0, prefix, sandbox });
   const stopping = () => {
     process.stderr.write('\ndemo: stopping\n');
-    void service.release().finally(() => redis.local?.stop()).finally(() => process.exit(ExitCode.platform));
+    void service.release().finally(() => sandbox.close()).finally(() => redis.local?.stop()).finally(() => process.exit(ExitCode.platform));
   };
   process.once('SIGINT', stopping);
   process.once('SIGTERM', stopping);
@@ -126,6 +130,7 @@ async function main(): Promise<number> {
       process.stderr.write(`demo: could not remove the demo's queues (${coerceError(e).message}); they expire with their jobs\n`);
     });
     await service.close();
+    await sandbox.close();
     await redis.local?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
