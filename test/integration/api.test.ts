@@ -595,7 +595,7 @@ for (const [name, backend, available] of backends) {
           const stored = await down.store.getSubmission(body.id);
           expect(stored).toMatchObject({ status: 'queued', enqueuedAt: null });
 
-          const health = await call(down.url, 'GET', '/healthz');
+          const health = await call(down.url, 'GET', '/healthz', { token: down.tokens.instructor });
           expect(health.status).toBe(503);
           expect(health.body.redis.ok).toBe(false);
 
