@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { Logger } from '../logger.js';
@@ -95,4 +96,37 @@ export async function removeUploadedFile(req: Request, logger: Logger): Promise<
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') logger.error({ err: e, path }, 'could not remove an upload\'s temporary file');
   }
+}
+
+/**
+ * Uploads still receiving are minutes old at most (Node ends a request after 5 minutes):
+ * anything older in the temporary folder was left by a process that died mid-upload.
+ */
+export const STALE_UPLOAD_MS = 60 * 60 * 1000;
+
+/**
+ * Removes temporary upload files left by a process that died mid-upload; returns how many.
+ * Younger files may belong to another API process sharing the data directory, and stay.
+ */
+export async function sweepStaleUploads(tempDir: string, logger: Logger, now = Date.now()): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(tempDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
+  let removed = 0;
+  for (const name of names.filter((n) => n.startsWith('upload-'))) {
+    const path = join(tempDir, name);
+    try {
+      if (now - (await stat(path)).mtimeMs < STALE_UPLOAD_MS) continue;
+      await unlink(path);
+      removed++;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') logger.error({ err: e, path }, 'could not remove a stale temporary upload');
+    }
+  }
+  if (removed > 0) logger.info({ removed, tempDir }, 'removed temporary uploads left by an earlier process');
+  return removed;
 }

@@ -14,7 +14,7 @@ import type { ApiContext } from '../context.js';
 import { HttpError } from '../http-error.js';
 import { studentReport } from '../report-view.js';
 import { AssignmentParamsSchema, SubmissionParamsSchema, type SubmissionView } from '../schemas.js';
-import { removeUploadedFile, uploadParser, uploadedFile } from '../upload.js';
+import { removeUploadedFile, sweepStaleUploads, uploadParser, uploadedFile } from '../upload.js';
 import { parseRequest } from '../validate.js';
 
 // Where the LMS routes found them before they moved to accept-upload.ts.
@@ -22,6 +22,8 @@ export { QUEUE_DOWN_DETAIL, tryEnqueue } from '../accept-upload.js';
 
 export function submissionRoutes(ctx: ApiContext): Router {
   const router = Router();
+  const parseUpload = uploadParser({ maxUploadBytes: ctx.uploadLimits.maxUploadBytes, tempDir: ctx.uploadTempDir });
+  sweepStaleUploads(ctx.uploadTempDir, ctx.logger).catch((e: unknown) => ctx.logger.error({ err: e }, 'could not sweep the temporary upload folder'));
 
   router.post(
     '/api/assignments/:id/submissions',
@@ -45,7 +47,7 @@ export function submissionRoutes(ctx: ApiContext): Router {
         throw e;
       }
     },
-    uploadParser({ maxUploadBytes: ctx.uploadLimits.maxUploadBytes, tempDir: ctx.uploadTempDir }),
+    parseUpload,
     async (req: Request, res: Response) => {
       const assignment = res.locals.assignment as Assignment;
       const user = currentUser(res);

@@ -1,11 +1,17 @@
 /**
  * The bounds on uploads in progress: a semaphore with a bounded waiting line, per-user
- * upload slots (429 past the line), and validations a few at a time service-wide.
+ * upload slots (429 past the line), and validations a few at a time service-wide; and
+ * the sweep of temporary uploads a dead process left behind.
  */
+import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../src/api/http-error.js';
 import { Semaphore } from '../../../src/api/semaphore.js';
+import { STALE_UPLOAD_MS, sweepStaleUploads } from '../../../src/api/upload.js';
 import { UploadGate } from '../../../src/api/upload-gate.js';
+import { createLogger } from '../../../src/logger.js';
 
 /** Lets pending promise callbacks run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -85,5 +91,22 @@ describe('UploadGate', () => {
     await expect(gate.validate(async () => 'x')).rejects.toMatchObject({ status: 503, code: 'BUSY' });
     finish();
     await busy;
+  });
+});
+
+describe('sweepStaleUploads', () => {
+  it('removes temporary uploads older than an hour and keeps younger ones and other files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
+    try {
+      for (const name of ['upload-old', 'upload-new', 'keep.txt']) writeFileSync(join(dir, name), 'x');
+      const old = new Date(Date.now() - STALE_UPLOAD_MS - 60_000);
+      utimesSync(join(dir, 'upload-old'), old, old);
+      utimesSync(join(dir, 'keep.txt'), old, old);
+      expect(await sweepStaleUploads(dir, createLogger('silent'))).toBe(1);
+      expect(readdirSync(dir).sort()).toEqual(['keep.txt', 'upload-new']);
+      expect(await sweepStaleUploads(join(dir, 'missing'), createLogger('silent'))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
