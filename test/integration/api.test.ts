@@ -464,6 +464,8 @@ for (const [name, backend, available] of backends) {
         expect(stolen).toMatchObject({ status: 409, body: { error: 'ATTEMPT_NOT_YOURS' } });
         const failed = await call(api.url, 'POST', `/api/worker/submissions/${id}/failed`, { token: otherToken, body: { message: 'nope', attempt } });
         expect(failed).toMatchObject({ status: 409, body: { error: 'ATTEMPT_NOT_YOURS' } });
+        const failedWithoutAttempt = await call(api.url, 'POST', `/api/worker/submissions/${id}/failed`, { token: otherToken, body: { message: 'nope' } });
+        expect(failedWithoutAttempt).toMatchObject({ status: 409, body: { error: 'ATTEMPT_NOT_YOURS' } });
         expect(await api.store.listResults(id)).toHaveLength(0);
         expect((await api.store.getSubmission(id))?.status).toBe('running');
         const own = await call(api.url, 'POST', `/api/worker/submissions/${id}/result`, { token: api.tokens.worker, body: { report: reportFor(id, CPU_ASSIGNMENT), attempt } });

@@ -111,7 +111,8 @@ export function workerRoutes(ctx: ApiContext): Router {
     const { body } = parseRequest(req, { params: SubmissionParamsSchema, body: WorkerFailedBodySchema });
     const submission = await load(ctx, req);
     checkAttempt(submission, body.attempt);
-    if (body.attempt !== undefined) await checkOwner(ctx, submission, res);
+    // Without an attempt (grading failed before /started answered) only a submission no worker holds may be failed.
+    if (body.attempt !== undefined || submission.status === 'running' || submission.status === 'graded') await checkOwner(ctx, submission, res);
     const failed = await ctx.store.markFailed(submission.id, body.message);
     ctx.metrics.outcome(submission.assignmentId, 'failed');
     ctx.logger.warn({ submissionId: submission.id, attempt: body.attempt, message: body.message }, 'grading failed for good');
