@@ -9,6 +9,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { listAssignments } from '../../graders/index.js';
 import { createApp } from '../api/app.js';
+import { createLmsServices } from '../lms/lms-services.js';
+import { startPassbackWorker } from '../lms/passback-worker.js';
+import { SecretBox } from '../lms/secret-box.js';
 import type { Config } from '../config.js';
 import { UsageError, coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -82,7 +85,8 @@ export async function startGradingService(options: GradingServiceOptions): Promi
       logger.warn({ err: coerceError(e).message }, 'Redis does not answer: uploads are stored and graded once it is back');
     });
 
-    const app = createApp({ config, store, queues, redis: queues.redis, logger });
+    const lms = createLmsServices({ repo: store.lms, box: SecretBox.forConfig(config), redis: queues.redis, prefix: queues.prefix, logger });
+    const app = createApp({ config, store, queues, redis: queues.redis, logger, lms });
     const server = await listen(app, options.port ?? config.port, options.host ?? '127.0.0.1');
     cleanup.unshift(() => closeServer(server));
     const port = (server.address() as AddressInfo).port;
@@ -98,6 +102,20 @@ export async function startGradingService(options: GradingServiceOptions): Promi
       recoverAfterMs: options.recoverAfterMs,
     });
     cleanup.unshift(() => reconciler.stop());
+
+    // Score passback needs the store, so it runs here, beside the API, never in a grading worker.
+    const passback = startPassbackWorker({
+      redisUrl: config.redisUrl,
+      prefix: queues.prefix,
+      repo: store.lms,
+      results: store,
+      box: lms.box,
+      keys: lms.keys,
+      queue: lms.passbackQueue,
+      publicUrl: url,
+      logger,
+    });
+    cleanup.unshift(() => passback.close());
 
     const worker = options.worker === false || workerToken === undefined
       ? undefined
