@@ -11,7 +11,9 @@ import { createLogger } from '../logger.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { registerAssignmentCommands } from './assignment-commands.js';
 import { gradeCommand } from './grade-command.js';
+import { registerExportCommand } from './export-command.js';
 import { registerImportCommand } from './import-command.js';
+import { registerLmsCommands } from './lms-command.js';
 import { sandboxBuildCommand } from './sandbox-command.js';
 import { registerServiceCommands } from './service-commands.js';
 import { writeOut, writeErr } from './terminal-output.js';
@@ -73,6 +75,14 @@ async function main(argv: string[]): Promise<number> {
   });
 
   registerImportCommand(program, config, logger, (code) => {
+    exitCode = code;
+  });
+
+  registerExportCommand(program, config, logger, (code) => {
+    exitCode = code;
+  });
+
+  registerLmsCommands(program, config, logger, (code) => {
     exitCode = code;
   });
 
