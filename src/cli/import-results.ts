@@ -31,7 +31,7 @@ export function reportFileName(student: Pick<ImportedStudent, 'participantId' | 
   return `${student.participantId}-${safeFileName(student.name)}.json`;
 }
 
-/** One row per student; one column per check, holding its points (empty when not graded). */
+/** One row per student; one column per check, holding its points; score and points are empty when not gradable. */
 export function gradesCsv(assignment: AssignmentDefinition, students: readonly ImportedStudent[]): string {
   const checkColumns = assignment.checks.map((check): [string, (s: ImportedStudent) => unknown] => [
     check.id,
@@ -41,7 +41,8 @@ export function gradesCsv(assignment: AssignmentDefinition, students: readonly I
     ['participant id', (s) => s.participantId],
     ['name', (s) => s.name],
     ['file', (s) => s.file],
-    ['score', (s) => s.report.score],
+    // Empty, never 0, for a student who could not be graded: a 0 pasted into a gradebook is a grade.
+    ['score', (s) => (s.report.gradable ? s.report.score : undefined)],
     ['max score', (s) => s.report.maxScore],
     ['gradable', (s) => s.report.gradable],
     ...checkColumns,

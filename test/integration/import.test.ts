@@ -71,7 +71,8 @@ describe('autograder import', () => {
     expect(records[0]).toEqual(['participant id', 'name', 'file', 'score', 'max score', 'gradable', ...checkIds]);
     const points = (r: typeof ada) => checkIds.map((id) => String(r.checks.find((c) => c.id === id)?.points));
     expect(records.slice(1)).toEqual([
-      ['7', 'Jürgen Müller', 'report.pdf', '0', String(jurgen.maxScore), 'false', ...checkIds.map(() => '')],
+      // Not gradable: no score at all, never a 0 that a gradebook would take for a grade.
+      ['7', 'Jürgen Müller', 'report.pdf', '', String(jurgen.maxScore), 'false', ...checkIds.map(() => '')],
       ['55', 'Alan Turing', 'work/wrong.ipynb', String(alan.score), String(alan.maxScore), 'true', ...points(alan)],
       ['101', 'Ada Lovelace', 'heads.ipynb', String(ada.maxScore), String(ada.maxScore), 'true', ...points(ada)],
     ]);
