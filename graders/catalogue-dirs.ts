@@ -6,7 +6,7 @@
 import { assignmentDirsIn } from '../src/assignments/spec-dirs.js';
 import { graderDir } from './common/paths.js';
 
-export const BUILT_IN_ASSIGNMENTS = ['u05-softmax', 'u06-heads', 'u07-embeddings', 'u08-sampling'] as const;
+export const BUILT_IN_ASSIGNMENTS = ['u02-classifier-report', 'u05-softmax', 'u05-classifier', 'u05-digits', 'u06-heads', 'u07-embeddings', 'u08-sampling'] as const;
 
 /** @param assignmentsDir the configured ASSIGNMENTS_DIR; empty: built-in assignments only. */
 export function catalogueDirs(assignmentsDir: string): string[] {

@@ -4,5 +4,7 @@
  */
 import { registerCheckKind } from './check-kinds.js';
 import { distributionKind } from './kinds/distribution-kind.js';
+import { MODEL_CHECK_KINDS } from './kinds/model-kinds.js';
 
 registerCheckKind(distributionKind);
+for (const kind of MODEL_CHECK_KINDS) registerCheckKind(kind);

@@ -8,6 +8,7 @@ import { standardChecks } from '../../graders/common/standard-checks.js';
 import { defineAssignment, type AssignmentDefinition, type Check } from '../grading/assignment.js';
 import type { FunctionCheckOptions, TestCase } from '../grading/checks/function-check.js';
 import { matchesReference } from '../grading/checks/reference-match.js';
+import { dataFile } from '../grading/model/csv-data.js';
 import { lossStability, softmaxStability } from '../grading/checks/stability.js';
 import { f64, float, i64, int, type CaseInput } from '../grading/inputs.js';
 import { findReference, referenceNames } from '../grading/reference-registry.js';
@@ -151,6 +152,7 @@ export function compileSpec(source: SpecSource): CompiledAssignment {
     ...(spec.starter ? { starterPath: source.resolvePath(spec.starter) } : {}),
     ...(spec.execute !== undefined ? { execute: spec.execute } : {}),
     ...(spec.gpu !== undefined ? { gpu: spec.gpu } : {}),
+    ...(spec.dataFiles ? { dataFiles: spec.dataFiles.map((file) => dataFile(source.resolvePath(file))) } : {}),
     ...(spec.limits ? { limits: spec.limits } : {}),
     ...(spec.dueAt ? { dueAt: spec.dueAt } : {}),
   });

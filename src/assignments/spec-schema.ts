@@ -124,6 +124,8 @@ export const AssignmentSpecSchema = z.strictObject({
   seed: z.number().int().optional(),
   execute: z.boolean().optional(),
   gpu: z.boolean().optional(),
+  /** Files the notebook reads (a training split), relative to the spec's folder, copied in beside it. Never hidden data. */
+  dataFiles: z.array(z.string().min(1)).optional(),
   dueAt: z.iso.datetime({ offset: true }).optional(),
   limits: z.strictObject({
     memoryMb: z.number().int().positive().optional(),

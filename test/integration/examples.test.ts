@@ -36,7 +36,7 @@ function assertExpected(report: GradeReport, expected: (typeof cases)[number]['e
 
 it('has example submissions for every built-in assignment', () => {
   const assignments = new Set(cases.map((c) => c.assignment));
-  expect([...assignments].sort()).toEqual(['u05-softmax', 'u06-heads', 'u07-embeddings', 'u08-sampling']);
+  expect([...assignments].sort()).toEqual(['u02-classifier-report', 'u05-classifier', 'u05-digits', 'u05-softmax', 'u06-heads', 'u07-embeddings', 'u08-sampling']);
 });
 
 const processReports = new Map<string, GradeReport>();

@@ -8,9 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import u02ClassifierReport from '../../graders/u02-classifier-report/index.js';
-import u05Classifier from '../../graders/u05-classifier/index.js';
-import u05Digits from '../../graders/u05-digits/index.js';
+import { getAssignment } from '../../graders/index.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { AssignmentDefinition } from '../../src/grading/assignment.js';
 import { gradeSubmission } from '../../src/grading/engine.js';
@@ -24,7 +22,7 @@ import { ExpectedSchema } from '../helpers/examples.js';
 import { requireService } from '../helpers/services.js';
 
 const logger = createLogger('silent');
-const ASSIGNMENTS: AssignmentDefinition[] = [u05Classifier, u05Digits, u02ClassifierReport];
+const ASSIGNMENTS: AssignmentDefinition[] = ['u05-classifier', 'u05-digits', 'u02-classifier-report'].map(getAssignment);
 
 const cases = ASSIGNMENTS.flatMap((assignment) => {
   const dir = join(findPackageRoot(), 'graders', assignment.id, 'examples');
