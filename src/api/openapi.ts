@@ -68,9 +68,9 @@ const ROUTES: RouteDoc[] = [
       404: error('Unknown assignment'),
       413: error('The upload is over the size limit'),
       415: error('Not multipart, or neither a notebook nor a zip'),
-      422: error('Not a valid notebook, or a zip that is unsafe or malformed (zip bomb, path traversal, ...)'),
-      429: error('Over the hourly submission limit (see Retry-After)'),
-      503: error('The store is unavailable; nothing was recorded'),
+      422: error('Not a valid notebook (too many cells, nested too deep, ...), or a zip that is unsafe or malformed (zip bomb, path traversal, ...)'),
+      429: error('Over the hourly submission limit (TOO_MANY_SUBMISSIONS), or too many of your uploads in progress at once (TOO_MANY_UPLOADS_IN_PROGRESS); see Retry-After'),
+      503: error('The store is unavailable, or too many uploads are waiting to be checked (BUSY); nothing was recorded'),
     },
   },
   {
