@@ -51,6 +51,11 @@ export const FunctionCallSchema = z.object({
     batchSize: z.number().int().positive().max(1 << 20),
     /** Overrides limits.callTimeoutS for this call (a forward pass over a hidden set). */
     timeoutS: z.number().positive().optional(),
+    /**
+     * A submitted PyTorch state_dict (path relative to the notebook) loaded into the model
+     * with torch.load(weights_only=True) before it is evaluated: a model trained elsewhere.
+     */
+    stateDict: z.string().regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\0]+$/, 'a relative path inside the submission').optional(),
   }).optional(),
 });
 export type FunctionCall = z.infer<typeof FunctionCallSchema>;

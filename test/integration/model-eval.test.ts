@@ -4,6 +4,7 @@
  * recording Sandbox proves that the hidden labels never enter the sandbox: not in the
  * request, not in its arguments, not in any file copied in.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { defineAssignment } from '../../src/grading/assignment.js';
@@ -18,6 +19,7 @@ import { createLogger } from '../../src/logger.js';
 import { encodeArray } from '../../src/sandbox/arrays.js';
 import type { Sandbox, SandboxJob } from '../../src/sandbox/sandbox.js';
 import { createSandbox } from '../../src/sandbox/select.js';
+import { unpackUpload } from '../../src/submission/unpack.js';
 
 const logger = createLogger('silent');
 const config = loadConfig({ ...process.env, AUTOGRADER_SANDBOX: 'process' });
@@ -159,5 +161,63 @@ describe('model evaluation in the process sandbox', () => {
     const shape = await grade(notebook([{ kind: 'code', source: `${THRESHOLD_MODEL}\nbase = model\nmodel = lambda x: base(x).argmax(dim=1)` }]));
     expect(check(shape, 'model.accuracy').feedback).toMatch(/shape \(600,\).*expected \(600, 3\)/);
     expect(check(shape, 'claimed.accuracy').feedback).toMatch(/could not be measured|No accuracy/);
+  });
+});
+
+describe('a model trained elsewhere: a zip with the notebook and a state_dict', () => {
+  const weighted = defineAssignment({
+    id: 'test-model-weights',
+    title: 'uploaded weights test',
+    checks: [modelAccuracy({ ...evaluation, stateDict: 'weights/thirds.pt', points: 2, scale: { kind: 'threshold', steps: [{ at: 0.9, fraction: 1 }] }, calibration })],
+  });
+  // The architecture only: untrained, every output is 0 (a tie, so always class 0: one third right).
+  const ARCHITECTURE = THRESHOLD_MODEL.replace('class Thirds(nn.Module):', 'class Base(nn.Module):').replace('model = Thirds()', `
+class Thirds(Base):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.zeros(1))
+    def forward(self, x):
+        return super().forward(x) * self.scale
+
+model = Thirds()`);
+
+  async function zipOf(weights: Buffer): Promise<Uint8Array> {
+    const { default: JSZip } = await import('jszip');
+    const zip = new JSZip();
+    zip.file('submission/notebook.ipynb', notebook([{ kind: 'code', source: ARCHITECTURE }]));
+    zip.file('submission/weights/thirds.pt', weights);
+    return zip.generateAsync({ type: 'uint8array' });
+  }
+
+  function pythonBytes(script: string): Buffer {
+    return execFileSync(config.python, ['-c', script], { maxBuffer: 1 << 20 });
+  }
+
+  async function gradeZip(weights: Buffer): Promise<GradeReport> {
+    const upload = await unpackUpload('submission.zip', await zipOf(weights));
+    return gradeSubmission({
+      assignment: weighted,
+      notebook: { name: upload.notebook.name, path: upload.notebook.path, bytes: upload.notebook.bytes },
+      files: upload.files.map((f) => ({ path: f.path, data: f.bytes })),
+      sandbox,
+      limits: config.sandboxLimits,
+      logger,
+    });
+  }
+
+  it('loads the state_dict with weights_only=True before evaluating', async () => {
+    const weights = pythonBytes("import io, sys, torch; b = io.BytesIO(); torch.save({'scale': torch.ones(1)}, b); sys.stdout.buffer.write(b.getvalue())");
+    const report = await gradeZip(weights);
+    expect(check(report, 'model.accuracy').feedback).toContain('100.0% of the 600 examples');
+    const job = sandbox.jobs.at(-1)!;
+    expect(job.files.map((f) => f.path)).toEqual(['weights/thirds.pt']);
+    expect(job.request.calls[0]!.model).toMatchObject({ stateDict: 'weights/thirds.pt' });
+  });
+
+  it('refuses a pickle that is not plain weights, saying why', async () => {
+    const weights = pythonBytes("import io, sys, torch, collections; b = io.BytesIO(); torch.save(collections.Counter(a=1), b); sys.stdout.buffer.write(b.getvalue())");
+    const report = await gradeZip(weights);
+    expect(check(report, 'model.accuracy').status).toBe('failed');
+    expect(check(report, 'model.accuracy').feedback).toMatch(/weights\/thirds\.pt could not be loaded .*weights_only=True/);
   });
 });

@@ -36,6 +36,8 @@ const EvaluationFields = {
   batchSize: z.number().int().positive().optional(),
   timeoutS: z.number().positive().optional(),
   arrayType: z.enum(['torch', 'numpy']).optional(),
+  /** A state_dict the submission's zip holds, loaded into the model (weights_only=True) before it is evaluated. */
+  stateDict: z.string().min(1).optional(),
 };
 const Common = {
   id: z.string().optional(),
@@ -46,7 +48,7 @@ const Common = {
 
 const hiddenSets = new Map<string, () => HiddenSet>();
 
-function evaluation(options: { model: string; aliases?: string[] | undefined; hidden: z.infer<typeof HiddenCsvSchema>; batchSize?: number | undefined; timeoutS?: number | undefined; arrayType?: 'torch' | 'numpy' | undefined }, ctx: CheckKindContext): ModelEvaluationOptions {
+function evaluation(options: { model: string; aliases?: string[] | undefined; hidden: z.infer<typeof HiddenCsvSchema>; batchSize?: number | undefined; timeoutS?: number | undefined; arrayType?: 'torch' | 'numpy' | undefined; stateDict?: string | undefined }, ctx: CheckKindContext): ModelEvaluationOptions {
   const path = ctx.source.resolvePath(options.hidden.csv);
   let hidden = hiddenSets.get(path);
   if (!hidden) {
@@ -61,6 +63,7 @@ function evaluation(options: { model: string; aliases?: string[] | undefined; hi
     batchSize: options.batchSize,
     timeoutS: options.timeoutS,
     arrayType: options.arrayType,
+    stateDict: options.stateDict,
   });
 }
 

@@ -22,6 +22,8 @@ export interface ModelEvaluationOptions {
   timeoutS?: number;
   /** How the inputs reach the model. @defaultValue 'torch' */
   arrayType?: 'torch' | 'numpy';
+  /** A submitted state_dict file (relative to the notebook) loaded into the model first, with weights_only=True. */
+  stateDict?: string;
 }
 
 export type Evaluation =
@@ -40,7 +42,7 @@ export function evaluationCall(options: ModelEvaluationOptions): FunctionCall {
     ...(options.aliases?.length ? { aliases: options.aliases } : {}),
     args: [hiddenInputsArg(resolveHiddenSet(options.hidden))],
     arrayType: options.arrayType ?? 'torch',
-    model: { batchSize: options.batchSize ?? 256, timeoutS: options.timeoutS ?? 60 },
+    model: { batchSize: options.batchSize ?? 256, timeoutS: options.timeoutS ?? 60, ...(options.stateDict ? { stateDict: options.stateDict } : {}) },
   };
 }
 

@@ -207,6 +207,11 @@ def evaluate_model(request, model):
             return {'status': 'error', 'ename': type(error).__name__, 'evalue': f'model.eval() failed: {safe_text(error)}'}
         if device is not None and device.type != 'cpu' and hasattr(inputs, 'to'):
             inputs = inputs.to(device)
+    weights = request['model'].get('stateDict')
+    if weights:
+        loaded = load_state_dict(model, weights, is_module, torch)
+        if loaded is not None:
+            return loaded
     rows = int(inputs.shape[0])
     size = int(request['model']['batchSize'])
     count = max(1, -(-rows // size))
@@ -241,6 +246,27 @@ def evaluate_model(request, model):
         return {'status': 'ok', 'value': encode(np.concatenate(parts), request['maxReturnBytes'])}
     except Refused as refusal:
         return {'status': 'refused', 'reason': str(refusal)}
+
+
+def load_state_dict(model, path, is_module, torch):
+    """Loads a submitted state_dict into the model: None when it worked, else the result to return."""
+    import os
+    if not is_module:
+        return {'status': 'refused', 'reason': f'weights were submitted ({path}), so the model must be a torch.nn.Module to '
+                                               f'load them into; it is a {describe(model)}'}
+    if not os.path.isfile(path):
+        return {'status': 'refused', 'reason': f'the submission has no weights file {path}; put it in the zip beside the notebook'}
+    try:
+        # weights_only: tensors and plain containers only, never arbitrary pickled objects.
+        state = torch.load(path, map_location='cpu', weights_only=True)
+        model.load_state_dict(state)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
+        return {'status': 'refused', 'reason': f'{path} could not be loaded into the model as a state_dict '
+                                               f'(torch.load with weights_only=True, then load_state_dict): '
+                                               f'{type(error).__name__}: {safe_text(error)[:600]}'}
+    return None
 
 
 def student_line(error):

@@ -85,6 +85,11 @@ def valid_array(value, max_bytes):
     return len(value['b64']) == expected <= max_bytes
 
 
+def safe_relative(path):
+    return isinstance(path, str) and path != '' and not path.startswith('/') and '\0' not in path \
+        and '..' not in path.split('/')
+
+
 def check_call(call):
     require(isinstance(call, dict), 'each call must be an object')
     require(isinstance(call.get('id'), str) and call['id'], 'call.id must be a non-empty string')
@@ -100,7 +105,8 @@ def check_call(call):
     model = call.get('model')
     require(model is None or (isinstance(model, dict) and positive(model.get('batchSize'))
                               and int(model['batchSize']) == model['batchSize']
-                              and (model.get('timeoutS') is None or positive(model['timeoutS']))),
+                              and (model.get('timeoutS') is None or positive(model['timeoutS']))
+                              and (model.get('stateDict') is None or safe_relative(model['stateDict']))),
             f'call {call["id"]}: model must be {{"batchSize": positive int, "timeoutS"?: positive}}')
     call.setdefault('aliases', [])
     require(isinstance(call['aliases'], list) and all(isinstance(a, str) and FN_NAME.match(a) for a in call['aliases']),
