@@ -6,14 +6,14 @@
  * Side by side, interleaved, in one run: (a) a bare nbclient execution of the correct
  * u05-softmax example with Debian's python3, (b) `autograder grade` of the same file
  * with the process sandbox (a whole CLI process: Node start, references, harness,
- * kernel, function calls), (c) gradeSubmission in a warm process. Medians; target b/a <= 1.5.
+ * kernel, function calls), (c) gradeUpload in a warm process. Medians; target b/a <= 1.5.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getAssignment } from '../graders/index.js';
 import { loadConfig } from '../src/config.js';
-import { gradeSubmission } from '../src/grading/engine.js';
+import { gradeUpload } from '../src/grading/grade-upload.js';
 import { createLogger } from '../src/logger.js';
 import { findPackageRoot } from '../src/package-root.js';
 import { createSandbox } from '../src/sandbox/select.js';
@@ -49,7 +49,7 @@ for (let i = 0; i < repeats; i++) {
   bare.push(wall(config.python, ['-c', NBCLIENT, notebook]));
   cli.push(wall(process.execPath, [join(root, 'bin', 'autograder.js'), 'grade', notebook, '--assignment', 'u05-softmax', '--json', '--sandbox', 'process']));
   const start = performance.now();
-  const report = await gradeSubmission({ assignment: getAssignment('u05-softmax'), notebook: { name: 'correct.ipynb', bytes }, sandbox, limits: config.sandboxLimits });
+  const { report } = await gradeUpload({ assignment: getAssignment('u05-softmax'), file: { name: 'correct.ipynb', bytes }, sandbox, limits: config.sandboxLimits });
   warm.push(performance.now() - start);
   lastScore = `${report.score}/${report.maxScore}`;
 }
@@ -59,7 +59,7 @@ const b = median(bare);
 const rows = [
   ['bare nbclient execution', b],
   ['autograder grade (CLI, process sandbox)', median(cli)],
-  ['gradeSubmission in a warm process', median(warm)],
+  ['gradeUpload in a warm process', median(warm)],
 ] as const;
 console.log(`u05-softmax correct.ipynb, ${repeats} interleaved repeats, medians (score ${lastScore})`);
 console.log('| what | median ms | ratio to bare nbclient |');

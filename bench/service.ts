@@ -30,11 +30,10 @@ import { progressLine } from '../src/cli/progress.js';
 import { ServiceClient } from '../src/cli/service-client.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { coerceError } from '../src/errors.js';
-import { gradeSubmission } from '../src/grading/engine.js';
+import { gradeUpload } from '../src/grading/grade-upload.js';
 import { createLogger } from '../src/logger.js';
 import { findPackageRoot } from '../src/package-root.js';
 import { createSandbox } from '../src/sandbox/select.js';
-import { unpackUpload } from '../src/submission/unpack.js';
 import { workerConcurrency } from '../worker/concurrency.js';
 import { redisAnswers, startLocalRedis, type LocalRedis } from '../scripts/redis-server.js';
 import { percentile } from './stats.js';
@@ -178,7 +177,7 @@ async function gradedPhase(config: Config, notebook: Buffer): Promise<GradedPhas
 }
 
 /**
- * The machine's ceiling: unpack + gradeSubmission in this process, `concurrency` at a time
+ * The machine's ceiling: gradeUpload (unpack + grade) in this process, `concurrency` at a time
  * (the service's worker count), on the sandbox a worker makes (same warm pool); notebooks/s.
  */
 async function ceilingPhase(config: Config, notebook: Buffer, concurrency: number): Promise<number> {
@@ -186,14 +185,7 @@ async function ceilingPhase(config: Config, notebook: Buffer, concurrency: numbe
   const sandbox = await createSandbox(config, logger, { workerId: `${config.workerId}-ceiling`, defaultPoolSize: concurrency });
   try {
     const once = async () => {
-      const upload = await unpackUpload('bench.ipynb', notebook);
-      const report = await gradeSubmission({
-        assignment,
-        notebook: { name: upload.notebook.name, bytes: upload.notebook.bytes },
-        files: upload.files.map((f) => ({ path: f.path, data: f.bytes })),
-        sandbox,
-        limits: config.sandboxLimits,
-      });
+      const { report } = await gradeUpload({ assignment, file: { name: 'bench.ipynb', bytes: notebook }, sandbox, limits: config.sandboxLimits });
       if (!report.gradable || report.score !== report.maxScore) throw new Error(`the bench notebook graded ${report.score}/${report.maxScore}; expected full marks`);
     };
     await Promise.all(Array.from({ length: concurrency }, once));

@@ -13,14 +13,14 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { getAssignment } from '../graders/index.js';
 import type { SandboxLimits } from '../src/config.js';
-import { GraderError, NotGradableError, PlatformError, coerceError, isAutograderError } from '../src/errors.js';
+import { GraderError, PlatformError, coerceError, isAutograderError } from '../src/errors.js';
 import type { AssignmentDefinition } from '../src/grading/assignment.js';
-import { gradeSubmission, notGradableReport, type GradeInput } from '../src/grading/engine.js';
+import type { GradeInput } from '../src/grading/engine.js';
+import { gradeUpload } from '../src/grading/grade-upload.js';
 import type { GradeReport } from '../src/grading/report.js';
 import type { Logger } from '../src/logger.js';
 import { parseGradeJobData, type GradeJobData, type GradeJobResult } from '../src/queue/grading.js';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
-import { unpackUpload } from '../src/submission/unpack.js';
 import type { WorkerApi } from './api-client.js';
 import { classifyError } from './classify-error.js';
 import { platformOutcomesThrow } from './platform-outcomes.js';
@@ -110,26 +110,19 @@ async function gradeOne(
   if (assignment.execute && !sandbox) {
     throw new PlatformError('NO_SANDBOX', `this worker has no sandbox, but assignment ${assignment.id} runs notebooks`);
   }
-  const input: GradeInput = {
+  const { report } = await gradeUpload({
     assignment,
-    notebook: { name: submission.fileName, bytes },
+    file: { name: submission.fileName, bytes },
+    // The API's own limits, so the worker never unpacks more than the API accepted.
+    unpackLimits: submission.limits,
     submissionId: data.submissionId,
     sandbox: sandbox && platformOutcomesThrow(sandbox, finalAttempt),
     limits: deps.limits,
     logger: deps.logger,
     signal,
-  };
-  try {
-    // The API's own limits, so the worker never unpacks more than the API accepted.
-    const upload = await unpackUpload(submission.fileName, bytes, submission.limits);
-    input.notebook = { name: upload.notebook.name, path: upload.notebook.path, bytes: upload.notebook.bytes };
-    input.files = upload.files.map((f) => ({ path: f.path, data: f.bytes }));
-    return await (deps.grade ?? gradeSubmission)(input);
-  } catch (e) {
-    // The student's problem is a result, not an error: they get a report saying what to fix.
-    if (isAutograderError(e) && e.kind === 'student') return notGradableReport(input, e as NotGradableError);
-    throw e;
-  }
+    grade: deps.grade,
+  });
+  return report;
 }
 
 function isStaleAttempt(e: unknown): boolean {

@@ -11,7 +11,7 @@ import { getAssignment } from '../../graders/index.js';
 import type { Config } from '../config.js';
 import { isAutograderError, NotGradableError, UsageError } from '../errors.js';
 import type { AssignmentDefinition } from '../grading/assignment.js';
-import { gradeSubmission, notGradableReport } from '../grading/engine.js';
+import { gradeUpload } from '../grading/grade-upload.js';
 import type { Logger } from '../logger.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { createSandbox } from '../sandbox/select.js';
@@ -104,29 +104,19 @@ async function gradeStudent(
 ): Promise<ImportedStudent> {
   const who = { participantId: submission.participantId, name: submission.name };
   const submissionId = `moodle-${submission.participantId}`;
-  let upload: Awaited<ReturnType<typeof unpackMoodleSubmission>>;
-  try {
-    upload = await unpackMoodleSubmission(submission);
-  } catch (e) {
-    if (!(e instanceof NotGradableError)) throw e;
-    const file = submission.files.map((f) => f.path).join('; ');
-    const [first] = submission.files;
-    const report = await notGradableReport(
-      { assignment, notebook: { name: first?.path ?? '', bytes: first?.bytes ?? new Uint8Array() }, submissionId, sandbox, limits: config.sandboxLimits },
-      e,
-    );
-    return { ...who, file, report };
-  }
-  const report = await gradeSubmission({
+  const [first] = submission.files;
+  const { report, notebookPath } = await gradeUpload({
     assignment,
-    notebook: { name: upload.notebook.name, path: upload.notebook.path, bytes: upload.notebook.bytes },
-    files: upload.files.map((f) => ({ path: f.path, data: f.bytes })),
+    file: { name: first?.path ?? '', bytes: first?.bytes ?? new Uint8Array() },
+    unpack: () => unpackMoodleSubmission(submission),
     submissionId,
     sandbox,
     limits: config.sandboxLimits,
     logger,
   });
-  return { ...who, file: pathInFolder(submission, upload.notebook.path), report };
+  // Not unpacked: name every file the student handed in.
+  const file = notebookPath === undefined ? submission.files.map((f) => f.path).join('; ') : pathInFolder(submission, notebookPath);
+  return { ...who, file, report };
 }
 
 /** The notebook's path in the student's Moodle folder (unpacking drops a wrapping folder); inside their zip, its path there. */
