@@ -51,6 +51,7 @@ export interface AgsClientOptions {
 
 export class AgsClient {
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
+  private readonly pending = new Map<string, Promise<string>>();
   private readonly timeoutMs: number;
   private readonly now: () => Date;
 
@@ -86,6 +87,16 @@ export class AgsClient {
     const key = cacheKey(lti);
     const cached = this.tokens.get(key);
     if (cached !== undefined && cached.expiresAt > this.now().getTime()) return cached.token;
+    // One token request at a time per platform: concurrent deliveries wait for it instead of each asking.
+    let pending = this.pending.get(key);
+    if (pending === undefined) {
+      pending = this.requestToken(lti, key).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async requestToken(lti: LtiSettings, key: string): Promise<string> {
     const { kid, privateKey } = await this.options.keys.key();
     const assertion = await new SignJWT({})
       .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: 'JWT' })
