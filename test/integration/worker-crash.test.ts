@@ -6,7 +6,8 @@
  * default queue prefix) never meet another test's or deployment's jobs.
  */
 import { existsSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -66,8 +67,9 @@ describe.skipIf(!available)('workers that die or are stopped mid-job', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  function worker(id: string): WorkerProcess {
+  function worker(id: string, extraEnv: Record<string, string> = {}): WorkerProcess {
     const w = startWorkerProcess(entry, {
+      ...extraEnv,
       REDIS_URL: redis.url,
       API_URL: service.url,
       WORKER_TOKEN: workerToken,
@@ -78,6 +80,15 @@ describe.skipIf(!available)('workers that die or are stopped mid-job', () => {
     });
     workers.push(w);
     return w;
+  }
+
+  const jobFolders = (dir: string) => readdirSync(dir).filter((name) => name.startsWith('autograder-job-'));
+
+  /** Polls until `done` holds; the bound only keeps a broken run from hanging, nothing asserts on time. */
+  async function eventually(done: () => boolean, boundMs = 60_000): Promise<boolean> {
+    const until = Date.now() + boundMs;
+    while (Date.now() < until && !done()) await new Promise((r) => setTimeout(r, 200));
+    return done();
   }
 
   const startedGrading = (submissionId: string) => (l: LogLine) => l.msg === 'grading started' && l.submissionId === submissionId;
@@ -96,15 +107,22 @@ describe.skipIf(!available)('workers that die or are stopped mid-job', () => {
     return accepted.id;
   }
 
-  it('grades the submission of a worker killed with SIGKILL on another worker, with one current result', async () => {
-    const doomed = worker('crash-doomed');
+  it('grades the submission of a worker killed with SIGKILL on another worker, with one current result, and nothing of the killed job is left', async () => {
+    // The job folders and harness command lines of these two workers all lie under this folder.
+    const jobsDir = mkdtempSync(join(tmpdir(), 'autograder-crash-jobs-'));
+    const doomed = worker('crash-doomed', { TMPDIR: jobsDir });
     const id = await uploadSlow();
     await doomed.waitForLog(startedGrading(id));
     await untilRunning(id);
+    const harnessRunning = () => spawnSync('pgrep', ['-f', `harness.py ${jobsDir}`]).stdout.toString().trim() !== '';
+    expect(await eventually(harnessRunning)).toBe(true);
     doomed.killHard();
     expect(await doomed.exited).toBe('SIGKILL');
+    // The harness (and its kernel) die with the worker: nothing keeps running the killed job.
+    expect(await eventually(() => !harnessRunning())).toBe(true);
+    expect(jobFolders(jobsDir)).toHaveLength(1);
 
-    const rescuer = worker('crash-rescuer');
+    const rescuer = worker('crash-rescuer', { TMPDIR: jobsDir });
     await rescuer.waitForLog(startedGrading(id), GRADE_WAIT_MS);
     const graded = await student.waitUntilSettled(id, { timeoutMs: GRADE_WAIT_MS });
     expect(graded.status).toBe('graded');
@@ -112,6 +130,9 @@ describe.skipIf(!available)('workers that die or are stopped mid-job', () => {
     expect(graded.attempts).toBe(2);
     expect(await currentResultCount(service.store, id)).toBe(1);
     expect(await service.store.listResults(id)).toHaveLength(1);
+    // The rescuer swept the killed worker's job folder before its first job, and removed its own after it.
+    expect(jobFolders(jobsDir)).toEqual([]);
+    rmSync(jobsDir, { recursive: true, force: true });
   }, GRADE_WAIT_MS * 2);
 
   it('finishes the running job on SIGTERM, then exits 0', async () => {
