@@ -40,6 +40,7 @@ export const WorkerStartedSchema = z.object({
   status: WireSubmissionStatusSchema,
   attempt: z.number().int().positive(),
 });
+export type WorkerStarted = z.infer<typeof WorkerStartedSchema>;
 
 /** Which start of grading a result or failure belongs to (from the /started answer). */
 const AttemptSchema = z
@@ -64,6 +65,7 @@ export const WorkerResultRecordedSchema = z.object({
   /** False when this attempt's result was recorded before (a repeated request): nothing changed. */
   recorded: z.boolean(),
 });
+export type WorkerResultRecorded = z.infer<typeof WorkerResultRecordedSchema>;
 
 /** POST /failed. Without `attempt` only when grading failed before /started answered. */
 export const WorkerFailedBodySchema = z.object({
@@ -72,6 +74,7 @@ export const WorkerFailedBodySchema = z.object({
 });
 
 export const WorkerFailedRecordedSchema = z.object({ id: z.string(), status: WireSubmissionStatusSchema });
+export type WorkerFailedRecorded = z.infer<typeof WorkerFailedRecordedSchema>;
 
 /** A refusal from the API: `{ error: CODE, detail }`. */
 export const WireErrorBodySchema = z.object({ error: z.string(), detail: z.unknown().optional() });

@@ -17,7 +17,7 @@
 import { stat } from 'node:fs/promises';
 import { Router, json, type Request, type Response } from 'express';
 import { PlatformError } from '../../errors.js';
-import type { WorkerSubmission } from '../../queue/worker-wire.js';
+import type { WorkerFailedRecorded, WorkerResultRecorded, WorkerStarted, WorkerSubmission } from '../../queue/worker-wire.js';
 import type { Submission, SubmissionStatus } from '../../store/rows.js';
 import { WORKER_ROLES, currentTokenId, requireRole } from '../auth.js';
 import type { ApiContext } from '../context.js';
@@ -70,7 +70,7 @@ export function workerRoutes(ctx: ApiContext): Router {
     const submission = await load(ctx, req);
     const running = await ctx.store.attempts.start(submission.id, currentTokenId(res));
     if (running === undefined) throw new HttpError(404, 'SUBMISSION_NOT_FOUND', `there is no submission ${submission.id}`);
-    res.json({ id: running.id, status: running.status, attempt: running.attempts });
+    res.json({ id: running.id, status: running.status, attempt: running.attempts } satisfies WorkerStarted);
   });
 
   router.post('/api/worker/submissions/:id/result', json({ limit: REPORT_BODY_LIMIT }), async (req: Request, res: Response) => {
@@ -83,7 +83,7 @@ export function workerRoutes(ctx: ApiContext): Router {
       if (current !== undefined) {
         // A retried request: the passback may not have been scheduled before the first answer was lost.
         await ctx.lms.resultRecorded(submission, current);
-        res.json({ id: submission.id, status: submission.status, resultId: current.id, score: current.score, maxScore: current.maxScore, recorded: false });
+        res.json({ id: submission.id, status: submission.status, resultId: current.id, score: current.score, maxScore: current.maxScore, recorded: false } satisfies WorkerResultRecorded);
         return;
       }
     }
@@ -104,7 +104,7 @@ export function workerRoutes(ctx: ApiContext): Router {
       { submissionId: submission.id, attempt: body.attempt, score: result.score, maxScore: result.maxScore, gradable: report.gradable },
       'result recorded',
     );
-    res.json({ id: submission.id, status: 'graded', resultId: result.id, score: result.score, maxScore: result.maxScore, recorded: true });
+    res.json({ id: submission.id, status: 'graded', resultId: result.id, score: result.score, maxScore: result.maxScore, recorded: true } satisfies WorkerResultRecorded);
   });
 
   router.post('/api/worker/submissions/:id/failed', json({ limit: '64kb' }), async (req: Request, res: Response) => {
@@ -116,7 +116,7 @@ export function workerRoutes(ctx: ApiContext): Router {
     const failed = await ctx.store.markFailed(submission.id, body.message);
     ctx.metrics.outcome(submission.assignmentId, 'failed');
     ctx.logger.warn({ submissionId: submission.id, attempt: body.attempt, message: body.message }, 'grading failed for good');
-    res.json({ id: failed.id, status: failed.status });
+    res.json({ id: failed.id, status: failed.status } satisfies WorkerFailedRecorded);
   });
 
   return router;
