@@ -13,8 +13,7 @@ import { gradeSubmission } from '../grading/engine.js';
 import type { GradeReport } from '../grading/report.js';
 import type { Logger } from '../logger.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
-import type { CompiledAssignment } from './compile-spec.js';
-import { forgetCompiledAssignments, loadAssignmentDir } from './load.js';
+import { forgetCompiledAssignments, loadAssignmentDir, prepareSolutionValues } from './load.js';
 
 /** The notebook-level checks: the only ones an unchanged starter may earn points on. */
 const NOTEBOOK_CHECKS: ReadonlySet<string> = new Set(['narrative', 'placeholders', 'execution']);
@@ -92,18 +91,13 @@ function exampleProblems(file: string, report: GradeReport, expected: z.infer<ty
   return problems;
 }
 
-/** Computes the solution's expected values when a check needs them and the cache is stale. */
-export async function prepareSolutionValues(compiled: CompiledAssignment, sandbox: Sandbox, limits: SandboxLimits): Promise<void> {
-  if (compiled.solution.needed && !compiled.solution.isFresh()) await compiled.solution.compute(sandbox, limits);
-}
-
 export async function validateAssignmentDir(dir: string, options: ValidateOptions): Promise<ValidationResult> {
   // A folder being edited is read afresh, not from this process's cache.
   forgetCompiledAssignments();
   const compiled = loadAssignmentDir(dir);
   const { definition, source } = compiled;
   const result: ValidationResult = { id: definition.id, dir: source.dir, problems: [], checked: [] };
-  await prepareSolutionValues(compiled, options.sandbox, options.limits);
+  await prepareSolutionValues(definition, options.sandbox, options.limits);
 
   const grade = (assignment: AssignmentDefinition, path: string) => gradeSubmission({
     assignment,

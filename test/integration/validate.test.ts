@@ -52,3 +52,19 @@ describe('autograder validate', () => {
     expect(run.stdout).toMatch(/- examples\/unstable\.ipynb: softmax_stable\.stability: expected passed, got failed/);
   }, 300_000);
 });
+
+describe('autograder grade --assignment DIR', () => {
+  it('grades against a folder, computing the solution values it needs first, and names the alias it graded', () => {
+    const dir = join(scratch, 'fresh-u05n1-softmax');
+    cpSync(courseFolder, dir, { recursive: true, filter: (path) => !path.includes('.autograder') });
+    const run = autograder(['grade', join(dir, 'examples', 'renamed-stable.ipynb'), '--assignment', dir, '--sandbox', 'process', '--json']);
+    expect({ status: run.status, stderr: run.stderr.slice(-2000) }).toMatchObject({ status: 0 });
+    const report = JSON.parse(run.stdout) as { assignment: { id: string }; checks: { id: string; status: string; feedback: string }[] };
+    expect(report.assignment.id).toBe('u05n1-softmax');
+    const byId = new Map(report.checks.map((c) => [c.id, c]));
+    expect(byId.get('softmax.reference')).toMatchObject({ status: 'passed' });
+    expect(byId.get('softmax.reference')!.feedback).toContain('Graded your `softmax_stable`, accepted in place of `softmax`.');
+    expect(byId.get('softmax_stable.reference')).toMatchObject({ status: 'passed' });
+    expect(readFileSync(join(dir, '.autograder', 'solution-values.json'), 'utf8')).toContain('softmax_stable.reference#0');
+  }, 300_000);
+});
