@@ -3,13 +3,13 @@ import { basename } from 'node:path';
 import { getAssignment } from '../../graders/index.js';
 import { prepareSolutionValues } from '../assignments/load.js';
 import type { Config } from '../config.js';
-import { NotGradableError, UsageError } from '../errors.js';
-import { gradeSubmission, notGradableReport } from '../grading/engine.js';
+import { UsageError } from '../errors.js';
+import { gradeUpload } from '../grading/grade-upload.js';
 import { toGradescope } from '../grading/gradescope.js';
 import type { GradeReport } from '../grading/report.js';
 import type { Logger } from '../logger.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
 import { createSandbox } from '../sandbox/select.js';
-import { unpackUpload } from '../submission/unpack.js';
 import { ExitCode } from './exit-codes.js';
 import { formatReportText } from './format-text.js';
 import { writeOut, writeErr } from './terminal-output.js';
@@ -41,29 +41,19 @@ export async function gradeCommand(file: string, options: GradeCommandOptions, c
   const format = options.format ?? (options.json ? 'json' : 'text');
   const assignment = getAssignment(options.assignment);
   const bytes = await readSubmission(file);
-  let upload: Awaited<ReturnType<typeof unpackUpload>>;
+  let sandbox: Sandbox | undefined;
   try {
-    upload = await unpackUpload(basename(file), bytes);
-  } catch (e) {
-    if (!(e instanceof NotGradableError)) throw e;
-    const report = await notGradableReport(
-      { assignment, notebook: { name: basename(file), bytes }, sandbox: undefined, limits: config.sandboxLimits },
-      e,
-    );
-    writeOut(renderReport(report, format));
-    return ExitCode.notGradable;
-  }
-  const sandbox = assignment.execute
-    ? await createSandbox({ ...config, sandbox: options.sandbox ?? config.sandbox }, logger, { fallBackToProcess: true })
-    : undefined;
-  if (process.stderr.isTTY && sandbox) writeErr(`Running ${basename(file)} in the ${sandbox.kind} sandbox…\n`);
-  try {
-    if (sandbox) await prepareSolutionValues(assignment, sandbox, config.sandboxLimits);
-    const report = await gradeSubmission({
+    const { report } = await gradeUpload({
       assignment,
-      notebook: { name: upload.notebook.name, path: upload.notebook.path, bytes: upload.notebook.bytes },
-      files: upload.files.map((f) => ({ path: f.path, data: f.bytes })),
-      sandbox,
+      file: { name: basename(file), bytes },
+      // Started only once the upload unpacked: a refused file needs no sandbox.
+      sandbox: async () => {
+        if (!assignment.execute) return undefined;
+        sandbox = await createSandbox({ ...config, sandbox: options.sandbox ?? config.sandbox }, logger, { fallBackToProcess: true });
+        await prepareSolutionValues(assignment, sandbox, config.sandboxLimits);
+        if (process.stderr.isTTY) writeErr(`Running ${basename(file)} in the ${sandbox.kind} sandbox…\n`);
+        return sandbox;
+      },
       limits: config.sandboxLimits,
       logger,
     });
