@@ -89,7 +89,7 @@ for (const [name, backend, available] of backends) {
     const tempFiles = () => readdirSync(tempDir());
 
     beforeAll(async () => {
-      api = await startApi({ backend, prefix, uploadConcurrency: { perUser: PER_USER, perUserWaiting: 0 } });
+      api = await startApi({ backend, prefix, uploadConcurrency: { perUser: PER_USER, perUserWaiting: 1 } });
     });
     afterAll(async () => {
       await api?.close();
@@ -158,24 +158,37 @@ for (const [name, backend, available] of backends) {
       }
     });
 
-    it('bounds the uploads one user has in progress, and removes the files of uploads cut off', async () => {
+    it('bounds the uploads one user has in progress, and gives back the turns of uploads cut off', async () => {
       const token = await freshStudent();
       const body = multipartBody('big.ipynb', Buffer.alloc(1024 * 1024, 0x20));
-      const held = Array.from({ length: PER_USER }, () => heldUpload(api.url, token, body, 64 * 1024));
-      try {
-        // Every held upload has reached its temporary file: the slots are all taken.
+      const holdAll = async () => {
+        const held = Array.from({ length: PER_USER }, () => heldUpload(api.url, token, body, 64 * 1024));
+        // Every held upload has reached its temporary file: the user's slots are all taken.
         await vi.waitFor(() => expect(tempFiles()).toHaveLength(PER_USER), { timeout: 10_000 });
-        const refused = await upload(api.url, CPU_ASSIGNMENT, { token });
-        expect(refused.status).toBe(429);
-        expect(await refused.json()).toMatchObject({ error: 'TOO_MANY_UPLOADS_IN_PROGRESS' });
+        return held;
+      };
+      const cutOff = async (held: Array<{ req: ClientRequest; answer: Promise<number> }>) => {
+        for (const h of held) h.req.destroy();
+        await Promise.all(held.map((h) => h.answer));
+        await vi.waitFor(() => expect(tempFiles()).toEqual([]), { timeout: 10_000 });
+      };
+
+      const held = await holdAll();
+      // Two more: one waits for a turn (its body unread), the other finds the line full.
+      const extra = [heldUpload(api.url, token, body, 64 * 1024), heldUpload(api.url, token, body, 64 * 1024)];
+      try {
+        const first = await Promise.race(extra.map((h, i) => h.answer.then((status) => ({ status, i }))));
+        expect(first.status).toBe(429);
         // Another student is not affected.
         expect((await upload(api.url, CPU_ASSIGNMENT, { token: api.tokens.student2 })).status).toBe(202);
       } finally {
-        for (const h of held) h.req.destroy();
+        // The waiting one gives up first, then the others are cut off.
+        for (const h of extra) h.req.destroy();
+        await Promise.all(extra.map((h) => h.answer));
+        await cutOff(held);
       }
-      await Promise.all(held.map((h) => h.answer));
-      await vi.waitFor(() => expect(tempFiles()).toEqual([]), { timeout: 10_000 });
-      // The slots came back.
+      // Every turn came back, the abandoned waiter's included: all of them can be taken again.
+      await cutOff(await holdAll());
       expect((await upload(api.url, CPU_ASSIGNMENT, { token })).status).toBe(202);
     });
 

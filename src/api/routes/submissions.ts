@@ -34,12 +34,21 @@ export function submissionRoutes(ctx: ApiContext): Router {
         const { row } = await ctx.catalogue.get(params.id);
         const user = currentUser(res);
         await checkMayUpload(ctx, user, row);
-        const release = await ctx.uploadGate.enter(user.id);
-        // 'close' comes once the answer is sent or the client is gone, whichever path led there.
+        // 'close' comes once the answer is sent or the client is gone, whichever path led
+        // there, also while this upload still waits for its turn below.
+        let release: (() => void) | undefined;
+        let closed = false;
         res.once('close', () => {
-          release();
+          closed = true;
+          release?.();
           void removeUploadedFile(req, ctx.logger);
         });
+        release = await ctx.uploadGate.enter(user.id);
+        if (closed) {
+          // The client left while waiting: give the turn back, read nothing.
+          release();
+          return;
+        }
         res.locals.assignment = row;
         next();
       } catch (e) {
