@@ -3,11 +3,33 @@ and the cases the generator's self-check calls the functions on."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import yaml
 
 from nbkit import ANSWER_PLACEHOLDER, Cell
+
+GRADERS = Path(__file__).resolve().parent.parent
+NOTEBOOK_CHECKS = ("narrative", "placeholders", "execution")
+
+
+def spec_check_ids(assignment_id: str) -> list[str]:
+    """The check ids of graders/<id>/assignment.yaml, in order, by the rules of src/assignments/metadata.ts:
+    the notebook checks it gives points, then per function `<fn>.reference` (and `<fn>.stability`),
+    and for another kind its `id`, else `<function>.<kind>`, else the kind."""
+    spec = yaml.safe_load((GRADERS / assignment_id / "assignment.yaml").read_text(encoding="utf-8"))
+    ids = [name for name in NOTEBOOK_CHECKS if name in (spec.get("notebook") or {})]
+    for entry in spec.get("checks") or []:
+        kind = entry.get("kind", "function")
+        if kind == "function":
+            ids.append(f"{entry['function']}.reference")
+            if "stability" in entry:
+                ids.append(f"{entry['function']}.stability")
+        else:
+            ids.append(entry.get("id") or (f"{entry['function']}.{kind}" if "function" in entry else kind))
+    return ids
 
 STARTER_UNCHANGED = "starter-unchanged.ipynb"
 

@@ -5,18 +5,11 @@ import numpy as np
 
 from nbkit import Cell, code, md, tidy
 from selfcheck import close, distribution
-from spec import STARTER_UNCHANGED, Arg, Assignment, Case, Example
+from spec import STARTER_UNCHANGED, Arg, Assignment, Case, Example, spec_check_ids
 
 ID = "u05-softmax"
-CHECKS = [
-    "narrative",
-    "placeholders",
-    "execution",
-    "softmax.reference",
-    "softmax.stability",
-    "cross_entropy.reference",
-    "cross_entropy.stability",
-]
+# The check ids, in order, as the assignment spec (graders/<id>/assignment.yaml) defines them.
+CHECKS = spec_check_ids(ID)
 ALL_PASSED = {check: "passed" for check in CHECKS}
 
 

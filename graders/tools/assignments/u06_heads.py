@@ -5,18 +5,11 @@ import numpy as np
 
 from nbkit import Cell, code, md, tidy
 from selfcheck import close
-from spec import STARTER_UNCHANGED, Arg, Assignment, Case, Example
+from spec import STARTER_UNCHANGED, Arg, Assignment, Case, Example, spec_check_ids
 
 ID = "u06-heads"
-CHECKS = [
-    "narrative",
-    "placeholders",
-    "execution",
-    "bce_with_logits.reference",
-    "bce_with_logits.stability",
-    "mae.reference",
-    "mape.reference",
-]
+# The check ids, in order, as the assignment spec (graders/<id>/assignment.yaml) defines them.
+CHECKS = spec_check_ids(ID)
 ALL_PASSED = {check: "passed" for check in CHECKS}
 
 

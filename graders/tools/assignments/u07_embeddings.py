@@ -5,18 +5,11 @@ import numpy as np
 
 from nbkit import Cell, code, md, tidy
 from selfcheck import close, exact_indices
-from spec import STARTER_UNCHANGED, Arg, Assignment, Case, Example
+from spec import STARTER_UNCHANGED, Arg, Assignment, Case, Example, spec_check_ids
 
 ID = "u07-embeddings"
-CHECKS = [
-    "narrative",
-    "placeholders",
-    "execution",
-    "cosine_similarity.reference",
-    "euclidean_distance.reference",
-    "top_k.reference",
-    "predict_ratings.reference",
-]
+# The check ids, in order, as the assignment spec (graders/<id>/assignment.yaml) defines them.
+CHECKS = spec_check_ids(ID)
 ALL_PASSED = {check: "passed" for check in CHECKS}
 
 

@@ -5,18 +5,11 @@ import numpy as np
 
 from nbkit import Cell, code, md, tidy
 from selfcheck import chi_square, close, distribution
-from spec import STARTER_UNCHANGED, Arg, Assignment, Case, Example
+from spec import STARTER_UNCHANGED, Arg, Assignment, Case, Example, spec_check_ids
 
 ID = "u08-sampling"
-CHECKS = [
-    "narrative",
-    "placeholders",
-    "execution",
-    "apply_temperature.reference",
-    "apply_temperature.stability",
-    "sample.distribution",
-    "perplexity.reference",
-]
+# The check ids, in order, as the assignment spec (graders/<id>/assignment.yaml) defines them.
+CHECKS = spec_check_ids(ID)
 ALL_PASSED = {check: "passed" for check in CHECKS}
 SAMPLE_DRAWS = 4000
 
