@@ -16,8 +16,11 @@ export function stripControlCharacters(text: string): string {
 
 /**
  * The text as a terminal may print it: every control and bidi character is written as a
- * visible escape (`\u001b`), except line feeds and tabs, which lay out multi-line text.
+ * visible escape (`\u001b`), except line feeds, tabs and CR LF line ends (CSV's), which
+ * lay out text; a lone CR, which would overwrite the line, is escaped.
  */
 export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE_BUT_LAYOUT, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(UNSAFE_BUT_LAYOUT, (c, offset: number) =>
+    c === '\r' && text.charCodeAt(offset + 1) === 0x0a ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

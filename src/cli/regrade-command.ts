@@ -18,6 +18,7 @@ import {
   type RegradeSummary,
 } from './regrade-batch.js';
 import { clientFor, regradeCommand, type WaitingOptions } from './submit-command.js';
+import { writeOut } from './terminal-output.js';
 
 export interface RegradeOptions extends WaitingOptions {
   submission?: string;
@@ -59,6 +60,6 @@ export async function regradeBatchCommand(positional: string | undefined, option
   const summary = options.dryRun
     ? await dryRunRegrades(client, targets, { config, logger, progress })
     : await publishRegrades(client, targets, { progress, stallTimeoutMs: Number(options.wait ?? 600) * 1000 });
-  process.stdout.write(options.json ? `${JSON.stringify(summaryJson(summary), null, 2)}\n` : formatRegradeSummary(summary));
+  writeOut(options.json ? `${JSON.stringify(summaryJson(summary), null, 2)}\n` : formatRegradeSummary(summary));
   return summary.failed.length === 0 ? ExitCode.ok : ExitCode.platform;
 }

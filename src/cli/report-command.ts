@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from './exit-codes.js';
 import { clientFor, type ServiceOptions } from './submit-command.js';
+import { writeOut } from './terminal-output.js';
 
 export interface ReportOptions extends ServiceOptions {
   assignment: string;
@@ -40,10 +41,10 @@ export async function reportCommand(options: ReportOptions, config: Config): Pro
   if (!['table', 'csv', 'json'].includes(format)) throw new UsageError('BAD_OPTION', `--format is table, csv or json, not ${JSON.stringify(format)}`);
   const client = clientFor(options, config);
   if (format === 'csv') {
-    process.stdout.write(await client.assignmentSubmissionsCsv(options.assignment));
+    writeOut(await client.assignmentSubmissionsCsv(options.assignment));
     return ExitCode.ok;
   }
   const rows = await client.assignmentSubmissions(options.assignment);
-  process.stdout.write(format === 'json' ? `${JSON.stringify({ assignmentId: options.assignment, submissions: rows }, null, 2)}\n` : formatTable(rows));
+  writeOut(format === 'json' ? `${JSON.stringify({ assignmentId: options.assignment, submissions: rows }, null, 2)}\n` : formatTable(rows));
   return ExitCode.ok;
 }

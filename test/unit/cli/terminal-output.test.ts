@@ -31,6 +31,8 @@ describe('safe text', () => {
   it('escapes them visibly for a terminal, keeping line feeds and tabs', () => {
     expect(terminalSafe('a\tb\nc\u001b[31md\u202e')).toBe('a\tb\nc\\u001b[31md\\u202e');
     expect(terminalSafe(HOSTILE)).not.toMatch(RAW_CONTROL);
+    // CSV's CRLF record ends pass; a lone CR (it overwrites the line) does not.
+    expect(terminalSafe('"a","b"\r\n"c\rd","e"\r\n')).toBe('"a","b"\r\n"c\\u000dd","e"\r\n');
   });
 });
 
