@@ -14,7 +14,7 @@ import { listAssignmentMetadata } from '../../../graders/metadata.js';
 import { generate } from '../../../src/assignments/case-values.js';
 import { registerCheckKind } from '../../../src/assignments/check-kinds.js';
 import { compileSpec } from '../../../src/assignments/compile-spec.js';
-import { parseSpecText } from '../../../src/assignments/spec-file.js';
+import { parseSpecText, readSpecDir as readSpecDirFor } from '../../../src/assignments/spec-file.js';
 import { decodeArray } from '../../../src/sandbox/arrays.js';
 import { findPackageRoot } from '../../../src/package-root.js';
 
@@ -156,5 +156,33 @@ describe('folders outside graders/', () => {
     expect(catalogueDirs(root).at(-1)).toBe(dir);
     expect(listAssignmentMetadata(root).at(-1)).toMatchObject({ id: 'demo-spec', maxScore: 2 });
     expect(getAssignment(dir).checks.map((c) => c.id)).toEqual(['execution', 'f.reference']);
+  });
+});
+
+describe('reference: solution', () => {
+  const dir = join(scratch, 'from-solution');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'solution.ipynb'), JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [] }));
+  const text = 'id: from-solution\ntitle: t\nsolution: solution.ipynb\nchecks:\n  - function: f\n    reference: solution\n    points: 2\n    cases: [{ label: a, args: [[1, 2]] }, { label: b, args: [[3]] }]\n';
+  writeFileSync(join(dir, 'assignment.yaml'), text);
+  const ok = (id: string, values: number[]) => ({ id, status: 'ok' as const, value: { dtype: 'float64' as const, shape: [values.length], b64: Buffer.from(new Float64Array(values).buffer).toString('base64') } });
+  const grade = (compiled: ReturnType<typeof compileSpec>) => {
+    const check = compiled.definition.checks[0]!;
+    const calls = new Map([ok('f.reference#0', [0.5, 0.5]), ok('f.reference#1', [3])].map((r) => [r.id, r]));
+    return check.grade({ notebook: { cells: [] } as never, starter: undefined, run: { outcome: 'completed', response: undefined, exitCode: 0, stderrTail: '', wallMs: 0 }, calls });
+  };
+
+  it('without computed values, grading says to run validate', () => {
+    expect(() => grade(compileSpec(readSpecDirFor(dir)))).toThrow(/expected values are not computed yet; run `autograder validate/);
+  });
+
+  it('uses cached values keyed by the solution and the cases, and refuses them once the solution changed', async () => {
+    const compiled = compileSpec(readSpecDirFor(dir));
+    mkdirSync(join(dir, '.autograder'), { recursive: true });
+    const values = { 'f.reference#0': ok('', [0.5, 0.5]).value, 'f.reference#1': ok('', [4]).value };
+    writeFileSync(compiled.solution.cachePath, JSON.stringify({ key: compiled.solution.key(), values }));
+    expect(await grade(compiled)).toMatchObject({ points: 1 });
+    writeFileSync(join(dir, 'solution.ipynb'), JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { changed: true }, cells: [] }));
+    expect(() => grade(compileSpec(readSpecDirFor(dir)))).toThrow(/are out of date/);
   });
 });
