@@ -221,7 +221,14 @@ describe('values returned by student functions', () => {
   });
 
   it('reports a raising function with its exception', () => {
-    expect(result(run, 'raises')).toEqual({ id: 'raises', status: 'error', ename: 'ValueError', evalue: 'logits must be 2-D' });
+    // With the line of the notebook's own code that raised: students see it instead of the message.
+    expect(result(run, 'raises')).toMatchObject({
+      id: 'raises',
+      status: 'error',
+      ename: 'ValueError',
+      evalue: 'logits must be 2-D',
+      line: { lineno: expect.any(Number), text: 'raise ValueError("logits must be 2-D")' },
+    });
   });
 
   it('refuses what is not plainly numbers, saying why', () => {
