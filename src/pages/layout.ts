@@ -50,7 +50,7 @@ export function renderPage(options: PageOptions): string {
 <link rel="stylesheet" href="${PAGES_CSS_PATH}">
 <script src="${PAGES_JS_PATH}" defer></script>
 </head>
-<body${options.csrf === undefined ? '' : html` data-csrf="${options.csrf}"`}>
+<body>
 <header class="top">
   <a class="brand" href="/">Autograder</a>
   ${user === undefined

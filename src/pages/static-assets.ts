@@ -62,8 +62,6 @@ input[type=password], input[type=text] { font: inherit; padding:.3rem .5rem; wid
 const JS = `
 'use strict';
 (function () {
-  var csrf = document.body.getAttribute('data-csrf') || '';
-
   // Live status: poll the JSON API until the submission is graded or failed, then reload.
   var live = document.querySelector('[data-live-submission]');
   if (live) {
@@ -128,7 +126,6 @@ const JS = `
       });
     });
   });
-  void csrf;
 })();
 `;
 
