@@ -9,6 +9,7 @@ import { open as openFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { isAutograderError } from '../errors.js';
+import { stripControlCharacters } from '../safe-text.js';
 import { crc32 } from './crc32.js';
 import { formatBytes, type UnpackLimits } from './limits.js';
 import { unpackError } from './unpack-errors.js';
@@ -79,8 +80,8 @@ export function isIgnoredPath(path: string): boolean {
 export function checkEntryPath(path: string, limits: Pick<UnpackLimits, 'maxPathBytes'>): void {
   const shown = JSON.stringify(path.length > 120 ? `${path.slice(0, 120)}...` : path);
   if (path === '') throw unpackError('BAD_PATH', 'the zip has an entry with an empty name; create the zip again');
-  if (/[\u0000-\u001f\u007f]/.test(path)) {
-    throw unpackError('BAD_PATH', `the zip entry ${shown} has control characters in its name; rename the file`);
+  if (stripControlCharacters(path) !== path) {
+    throw unpackError('BAD_PATH', `the zip entry ${JSON.stringify(stripControlCharacters(shown))} has control or text-direction characters in its name; rename the file`);
   }
   const slashed = path.replace(/\\/g, '/');
   if (slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed)) {

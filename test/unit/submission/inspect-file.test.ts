@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NotGradableError } from '../../../src/errors.js';
+import { stripControlCharacters } from '../../../src/safe-text.js';
 import { inspectUploadFile, unpackUpload } from '../../../src/submission/unpack.js';
 import { dataWithRatio, deflateRatio, ratioBomb } from './helpers/bombs.js';
 import { buildZip } from './helpers/zip-writer.js';
@@ -120,4 +121,16 @@ describe('file names', () => {
     const upload = await unpackUpload('hw\u001b[2J\u009b\u202egnp.ipynb', Buffer.from(nb));
     expect(upload.notebook.name).toBe('hw[2Jgnp.ipynb');
   });
+});
+
+describe('zip entry names', () => {
+  it.each([['C0 escape', 'a\u001b[2J.ipynb'], ['C1 CSI', 'a\u009b2J.ipynb'], ['bidi override', 'model\u202eтп.ipynb'], ['DEL', 'a\u007f.ipynb']])(
+    'with a %s are refused, and the message carries none of it',
+    async (_what, name) => {
+      const zip = buildZip([{ name, data: nb }]);
+      const e = await refusal(inspectUploadFile(onDisk(zip), 'hw.zip'));
+      expect(e.code).toBe('BAD_PATH');
+      expect(e.message).toBe(stripControlCharacters(e.message));
+    },
+  );
 });
