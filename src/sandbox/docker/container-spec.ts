@@ -8,6 +8,8 @@ import type { ContainerSpec } from './client.js';
 export const SANDBOX_LABEL = 'autograder.sandbox';
 export const WORKER_LABEL = 'autograder.worker';
 export const POOLED_LABEL = 'autograder.pooled';
+/** Modules a warm container's kernel imports before its job comes: nearly every notebook imports NumPy first. */
+export const WARM_KERNEL_PRELOAD = 'numpy';
 
 /** Where the job's files go; the harness's work directory and the kernel's cwd. */
 export const WORK_DIR = '/work';
@@ -59,7 +61,11 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     // container started ahead of its job (the warm pool) has its kernel ready.
     Cmd: [],
     // BLAS and torch would otherwise start a thread per host CPU, far more than the quota.
-    Env: [`AUTOGRADER_KERNEL_THREADS=${Math.max(1, Math.ceil(limits.cpus))}`],
+    // A warm container also imports NumPy into its kernel while it waits for its job.
+    Env: [
+      `AUTOGRADER_KERNEL_THREADS=${Math.max(1, Math.ceil(limits.cpus))}`,
+      ...(input.pooled ? [`AUTOGRADER_KERNEL_PRELOAD=${WARM_KERNEL_PRELOAD}`] : []),
+    ],
     WorkingDir: WORK_DIR,
     Hostname: 'sandbox',
     Labels: labels,

@@ -439,6 +439,20 @@ def start_kernel(kernel, errors):
     return True
 
 
+def preload_modules(kernel, names):
+    """Imports modules into the kernel before the request comes (AUTOGRADER_KERNEL_PRELOAD,
+    comma-separated), so a container started ahead of its job does that work while it waits.
+    Binds no name: a notebook that uses numpy without importing it still fails. A module that
+    will not import is only logged here; the notebook's own import reports it."""
+    for name in [n.strip() for n in names.split(',') if n.strip()]:
+        if not all(part.isidentifier() for part in name.split('.')):
+            log(f'preload: {name!r} is not a module name; skipped')
+            continue
+        execution = kernel.execute(f'__import__({name!r})', 60.0, internal=True)
+        if execution.status != 'ok':
+            log(f'preload: import {name} ended {execution.status} {execution.ename or ""} {execution.evalue or ""}')
+
+
 def stop(kernel, runtime_dir, errors):
     try:
         kernel.shutdown()
@@ -504,6 +518,8 @@ def main(argv):
     try:
         # Before the request: a sandbox started ahead of its job has its kernel ready when the job comes.
         kernel_started = start_kernel(kernel, errors)
+        if kernel_started and os.environ.get('AUTOGRADER_KERNEL_PRELOAD'):
+            preload_modules(kernel, os.environ['AUTOGRADER_KERNEL_PRELOAD'])
         document = grade(kernel, kernel_started, workdir, sys.stdin.read(), errors)
     finally:
         stop(kernel, runtime_dir, errors)

@@ -52,6 +52,11 @@ describe('containerSpec', () => {
     expect(spec).toMatchObject({ OpenStdin: true, StdinOnce: true, AttachStdin: true, Tty: false, Cmd: [] });
   });
 
+  it('has a warm container import NumPy into its kernel while it waits; an on-demand one does not', () => {
+    expect(containerSpec({ ...input, pooled: true }).Env).toEqual(['AUTOGRADER_KERNEL_THREADS=2', 'AUTOGRADER_KERNEL_PRELOAD=numpy']);
+    expect(spec.Env).not.toContainEqual(expect.stringMatching(/PRELOAD/));
+  });
+
   it('asks for GPUs only for GPU jobs', () => {
     expect(host.DeviceRequests).toBeUndefined();
     expect(containerSpec({ ...input, gpu: true }).HostConfig!.DeviceRequests).toEqual([
