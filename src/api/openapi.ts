@@ -25,6 +25,7 @@ import {
   WorkerStartedSchema,
   WorkerSubmissionSchema,
 } from './schemas.js';
+import { LmsIntegrationParamsSchema } from './routes/lms.js';
 import { UPLOAD_FIELD } from './upload.js';
 
 interface ResponseDoc {
@@ -171,6 +172,38 @@ const ROUTES: RouteDoc[] = [
     params: SubmissionParamsSchema,
     body: WorkerFailedBodySchema,
     responses: { 200: { description: 'Marked failed', schema: WorkerFailedRecordedSchema }, 404: error('No such submission'), 409: error('Stale attempt') },
+  },
+  {
+    method: 'post',
+    path: '/api/lms/{integration}/submissions',
+    summary:
+      'An LMS posts a submission (multipart: assignment, user, submission, file or file_url, optional lineitem and name), signed with X-Autograder-Timestamp (unix seconds) and X-Autograder-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>"> under the integration\'s secret (no bearer token). Idempotent on (integration, submission); the score goes back by LTI AGS and/or the signed score webhook',
+    roles: [],
+    params: LmsIntegrationParamsSchema,
+    responses: {
+      202: { description: 'Accepted like an upload; a repeat answers the same submission with `duplicate: true`', schema: UploadAcceptedSchema },
+      400: error('A field is missing or wrong, or both or neither of file and file_url'),
+      401: error('Unknown integration (UNKNOWN_INTEGRATION), no or a bad signature (SIGNATURE_MISSING, SIGNATURE_INVALID), or a timestamp more than 5 minutes off (TIMESTAMP_STALE); nothing was stored'),
+      404: error('Unknown assignment'),
+      409: error('The same LMS submission is being stored by an earlier request; see Retry-After'),
+      422: error('Not gradable as uploaded, or file_url not on the allowed hosts, redirected off them, or private (FILE_URL_*)'),
+      502: error('file_url could not be fetched'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/submissions/{id}/lms-deliveries',
+    summary: 'The score passback log of a submission: each delivery (AGS or webhook, per result) with its status and every attempt',
+    roles: staff,
+    params: SubmissionParamsSchema,
+    responses: { 200: { description: '{ submissionId, deliveries: [{ channel, target, status, attempts, lastError, log: [...] }] }' }, 404: error('No such submission') },
+  },
+  {
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    summary: 'Our public key (RS256), which LTI platforms check our OAuth2 client assertions against',
+    roles: [],
+    responses: { 200: { description: 'A JSON Web Key Set' } },
   },
   {
     method: 'get',

@@ -50,7 +50,7 @@ export const LmsWebhookFieldsSchema = z
   })
   .strict();
 
-const IntegrationParamsSchema = z.object({ integration: LmsId });
+export const LmsIntegrationParamsSchema = z.object({ integration: LmsId.describe('The id `autograder lms add` printed') });
 
 /** Multipart overhead (boundaries, part headers, text fields) allowed over the upload limit. */
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
@@ -66,11 +66,14 @@ export function lmsRoutes(ctx: ApiContext): Router {
     '/api/lms/:integration/submissions',
     // Before the body is read: the integration and the timestamp.
     async (req: Request, res: Response, next: NextFunction) => {
-      const params = IntegrationParamsSchema.safeParse(req.params);
+      const params = LmsIntegrationParamsSchema.safeParse(req.params);
       const integration = params.success ? await ctx.lms.repo.getIntegration(params.data.integration) : undefined;
       if (integration === undefined) throw unauthorized('UNKNOWN_INTEGRATION', 'there is no LMS integration with this id; use the id `autograder lms add` printed');
       const check = checkTimestamp(req.get(TIMESTAMP_HEADER), ctx.now());
       if (!check.ok) throw unauthorized(check.code, check.detail);
+      // The body is held in memory until its signature is checked: a few at a time per integration, like a user's uploads.
+      const release = await ctx.uploadGate.enter(`lms:${integration.id}`);
+      res.once('close', release);
       res.locals.integration = integration;
       next();
     },
