@@ -106,6 +106,8 @@ describe.skipIf(!(chromiumOk && pythonOk && redisOk))('the pages in Chromium', (
     await expect(page.locator(`tr[data-assignment="${EXAMPLE_ASSIGNMENT}"]`)).toBeDefined();
     await page.click(`tr[data-assignment="${EXAMPLE_ASSIGNMENT}"] a`);
     expect(new URL(page.url()).pathname).toBe(`/assignments/${EXAMPLE_ASSIGNMENT}`);
+    // The page's (deferred) script has attached its drop handler once the page has loaded.
+    await page.waitForLoadState('load');
 
     // Drag and drop: a file dropped on the zone is submitted by the page's script.
     const bytes = [...exampleNotebook()];
@@ -158,6 +160,23 @@ describe.skipIf(!(chromiumOk && pythonOk && redisOk))('the pages in Chromium', (
     expect(errors).toEqual([]);
   });
 
+  it('places feedback beside the cells it is about', async () => {
+    const { page, errors } = await newPage();
+    await signIn(page, tokens.student2);
+    await page.goto(`${service.url}/assignments/${EXAMPLE_ASSIGNMENT}`);
+    await page.setInputFiles('input[type=file]', { name: 'starter.ipynb', mimeType: 'application/x-ipynb+json', buffer: exampleNotebook('starter-unchanged.ipynb') });
+    await Promise.all([page.waitForURL(/\/submissions\/[0-9a-f-]{36}$/), page.click('form.upload button[type=submit]')]);
+    await waitForReport(page);
+    // The placeholders check names the cells that still hold a placeholder; its feedback sits in their row.
+    const beside = page.locator('.notebook-row .cell-feedback [data-check="placeholders"]');
+    expect(await beside.count()).toBeGreaterThan(0);
+    const row = page.locator('.notebook-row', { has: page.locator('.cell-feedback [data-check="placeholders"]') }).first();
+    expect(await row.locator('.cell-code pre').first().textContent()).toMatch(/\.\.\.|your code here|NotImplementedError/i);
+    await row.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'feedback-beside-cells.png'), fullPage: false });
+    expect(errors).toEqual([]);
+  });
+
   it("a student cannot open another student's report by URL, nor see a hidden check", async () => {
     // A grader that hides a check (e.g. one kept for after the deadline): its feedback must not reach the student.
     const current = (await service.store.getCurrentResult(studentSubmission))!.report;
@@ -193,6 +212,7 @@ describe.skipIf(!(chromiumOk && pythonOk && redisOk))('the pages in Chromium', (
     await signIn(page, tokens.instructor);
     expect(new URL(page.url()).pathname).toBe('/instructor');
     await page.click(`tr[data-assignment="${EXAMPLE_ASSIGNMENT}"] a`);
+    await page.waitForLoadState('load');
     expect(await page.locator('svg.histogram').count()).toBe(1);
     // Two students' latest scores, each in one bin.
     const counts = await page.locator('svg.histogram g.bin').evaluateAll((bins) => bins.map((b) => Number(b.getAttribute('data-count'))));
