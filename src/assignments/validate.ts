@@ -1,6 +1,6 @@
 /**
  * `autograder validate DIR`: an assignment folder holds together before students see it.
- * The solution earns full marks; the unchanged starter earns no code credit (only the
+ * The solution earns full marks (when the spec names one); the unchanged starter earns no code credit (only the
  * notebook checks may give it points); every example in DIR/examples gets the verdicts in
  * examples/expected.json. Each difference is one line; any makes the command exit 1.
  */
@@ -110,7 +110,8 @@ export async function validateAssignmentDir(dir: string, options: ValidateOption
   type Job = { kind: 'solution' | 'starter' } | { kind: 'example'; file: string; expected: z.infer<typeof ExpectedVerdictsSchema>[string] };
   const jobs: Job[] = [];
   if (source.spec.solution) jobs.push({ kind: 'solution' });
-  else result.problems.push(`${source.file}: names no solution notebook (solution: ...), so full marks cannot be checked`);
+  // The spec's solution is optional (a report-only assignment may have none): said in the summary, not a failure.
+  else result.checked.push('no solution named, full marks not checked');
   if (definition.starterPath) jobs.push({ kind: 'starter' });
   const examplesDir = join(source.dir, 'examples');
   const expectedPath = join(examplesDir, EXPECTED_FILE);
