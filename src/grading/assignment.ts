@@ -18,6 +18,8 @@ export interface GradingContext {
   run: SandboxRun | undefined;
   /** Results of the calls this check asked for, by call id. */
   calls: ReadonlyMap<string, CallResult>;
+  /** The submission's other files (a zip's model files), for checks that read them outside the sandbox. */
+  files?: readonly SandboxFile[];
 }
 
 /** A check's verdict; status is derived from points. */

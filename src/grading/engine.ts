@@ -155,7 +155,7 @@ export async function gradeSubmission(input: GradeInput): Promise<GradeReport> {
   }
 
   const callResults = new Map<string, CallResult>((run?.response?.calls ?? []).map((c) => [c.id, c]));
-  const ctx: GradingContext = { notebook, starter, run, calls: callResults };
+  const ctx: GradingContext = { notebook, starter, run, calls: callResults, files: input.files ?? [] };
   const checks: CheckResult[] = [];
   const warnings: string[] = [];
   for (const check of assignment.checks) {

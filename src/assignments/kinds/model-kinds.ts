@@ -38,6 +38,13 @@ const EvaluationFields = {
   arrayType: z.enum(['torch', 'numpy']).optional(),
   /** A state_dict the submission's zip holds, loaded into the model (weights_only=True) before it is evaluated. */
   stateDict: z.string().min(1).optional(),
+  /** The model is an uploaded TensorFlow.js layers model (this model.json in the zip), evaluated in the worker. */
+  tfjs: z.strictObject({
+    modelJson: z.string().min(1),
+    maxBytes: z.number().int().positive().optional(),
+    maxLayers: z.number().int().positive().optional(),
+    allowedLayers: z.array(z.string().min(1)).optional(),
+  }).optional(),
 };
 const Common = {
   id: z.string().optional(),
@@ -48,7 +55,7 @@ const Common = {
 
 const hiddenSets = new Map<string, () => HiddenSet>();
 
-function evaluation(options: { model: string; aliases?: string[] | undefined; hidden: z.infer<typeof HiddenCsvSchema>; batchSize?: number | undefined; timeoutS?: number | undefined; arrayType?: 'torch' | 'numpy' | undefined; stateDict?: string | undefined }, ctx: CheckKindContext): ModelEvaluationOptions {
+function evaluation(options: { model: string; aliases?: string[] | undefined; hidden: z.infer<typeof HiddenCsvSchema>; batchSize?: number | undefined; timeoutS?: number | undefined; arrayType?: 'torch' | 'numpy' | undefined; stateDict?: string | undefined; tfjs?: z.infer<typeof EvaluationFields.tfjs> }, ctx: CheckKindContext): ModelEvaluationOptions {
   const path = ctx.source.resolvePath(options.hidden.csv);
   let hidden = hiddenSets.get(path);
   if (!hidden) {
@@ -64,6 +71,7 @@ function evaluation(options: { model: string; aliases?: string[] | undefined; hi
     timeoutS: options.timeoutS,
     arrayType: options.arrayType,
     stateDict: options.stateDict,
+    tfjs: options.tfjs && { modelJson: options.tfjs.modelJson, limits: stripUndefined({ maxBytes: options.tfjs.maxBytes, maxLayers: options.tfjs.maxLayers, allowedLayers: options.tfjs.allowedLayers }) },
   });
 }
 

@@ -75,7 +75,7 @@ export function claimedAccuracy(options: ClaimedAccuracyOptions): Check {
     calls(): FunctionCall[] {
       return [];
     },
-    grade(ctx: GradingContext): CheckVerdict {
+    async grade(ctx: GradingContext): Promise<CheckVerdict> {
       const claim = chosenClaim(ctx.notebook, options);
       if (!claim) {
         const about = options.about?.length ? ` of your ${options.about[0]}` : '';
@@ -86,7 +86,7 @@ export function claimedAccuracy(options: ClaimedAccuracyOptions): Check {
       }
       let truth: { value: number; what: string } | undefined;
       if ('measured' in options.against) {
-        const evaluation = evaluateModel(ctx, options.against.measured);
+        const evaluation = await evaluateModel(ctx, options.against.measured);
         if (!evaluation.ok) {
           return { points: 0, feedback: `Your claim could not be checked because the model could not be measured: ${evaluation.reason}.` };
         }

@@ -5,7 +5,7 @@
  */
 import type { FunctionCall } from '../../sandbox/protocol.js';
 import type { Check, CheckVerdict, CommonCheckOptions, GradingContext } from '../assignment.js';
-import { evaluateModel, evaluationCall, type ModelEvaluationOptions } from '../model/evaluation.js';
+import { evaluateModel, evaluationCalls, type ModelEvaluationOptions } from '../model/evaluation.js';
 import { fractionFor, fullMarksText, type Calibration, type PointsScale } from '../model/scale.js';
 import { percent, type ModelScores } from '../model/scores.js';
 
@@ -31,10 +31,10 @@ export function modelAccuracy(options: ModelAccuracyOptions): Check {
     visibility: options.visibility ?? 'visible',
     objectives: options.objectives ?? [],
     calls(): FunctionCall[] {
-      return [evaluationCall(options)];
+      return evaluationCalls(options);
     },
-    grade(ctx: GradingContext): CheckVerdict {
-      const evaluation = evaluateModel(ctx, options);
+    async grade(ctx: GradingContext): Promise<CheckVerdict> {
+      const evaluation = await evaluateModel(ctx, options);
       if (!evaluation.ok) {
         return { points: 0, feedback: `Accuracy could not be measured: ${evaluation.reason}.` };
       }

@@ -29,8 +29,8 @@ export function modelConfusion(options: ModelConfusionOptions): Check {
     calls(): FunctionCall[] {
       return [];
     },
-    grade(ctx: GradingContext): CheckVerdict {
-      const evaluation = evaluateModel(ctx, options);
+    async grade(ctx: GradingContext): Promise<CheckVerdict> {
+      const evaluation = await evaluateModel(ctx, options);
       if (!evaluation.ok) return { points: 0, feedback: `No confusion matrix: ${evaluation.reason}.` };
       const { set, scores } = evaluation;
       const names = set.classNames ?? Array.from({ length: set.classes }, (_, i) => String(i));

@@ -27,8 +27,8 @@ export function modelLoss(options: ModelLossOptions): Check {
     calls(): FunctionCall[] {
       return [];
     },
-    grade(ctx: GradingContext): CheckVerdict {
-      const evaluation = evaluateModel(ctx, options);
+    async grade(ctx: GradingContext): Promise<CheckVerdict> {
+      const evaluation = await evaluateModel(ctx, options);
       if (!evaluation.ok) return { points: 0, feedback: `The loss could not be measured: ${evaluation.reason}.` };
       const { scores, set } = evaluation;
       const fraction = fractionFor(options.scale, scores.loss, 'lower-is-better');

@@ -8,6 +8,7 @@ import type { GradingContext } from '../assignment.js';
 import { callOutcome, sandboxFailureText } from '../call-outcome.js';
 import { hiddenInputsArg, resolveHiddenSet, type HiddenSet, type HiddenSetSource } from './hidden-set.js';
 import { scoreOutputs, type ModelScores } from './scores.js';
+import { DEFAULT_TFJS_LIMITS, loadTfjsModel, predictTfjs, TfjsModelError, type TfjsModelLimits } from './tfjs-model.js';
 
 /** Plain options naming the model and the data it is evaluated on (shared by every model check). */
 export interface ModelEvaluationOptions {
@@ -24,6 +25,11 @@ export interface ModelEvaluationOptions {
   arrayType?: 'torch' | 'numpy';
   /** A submitted state_dict file (relative to the notebook) loaded into the model first, with weights_only=True. */
   stateDict?: string;
+  /**
+   * The model is not in the notebook but an uploaded TensorFlow.js layers model (its
+   * model.json path in the submission), evaluated here in the worker: nothing runs in the sandbox.
+   */
+  tfjs?: { modelJson: string; limits?: Partial<TfjsModelLimits> };
 }
 
 export type Evaluation =
@@ -33,6 +39,11 @@ export type Evaluation =
 /** The id of the call that evaluates `model`: owned by its accuracy check. */
 export function evaluationCallId(model: string): string {
   return `${model}.accuracy#outputs`;
+}
+
+/** The sandbox call that evaluates a notebook's model; none for an uploaded TF.js model. */
+export function evaluationCalls(options: ModelEvaluationOptions): FunctionCall[] {
+  return options.tfjs ? [] : [evaluationCall(options)];
 }
 
 export function evaluationCall(options: ModelEvaluationOptions): FunctionCall {
@@ -46,9 +57,9 @@ export function evaluationCall(options: ModelEvaluationOptions): FunctionCall {
   };
 }
 
-const cache = new WeakMap<GradingContext, Map<string, Evaluation>>();
+const cache = new WeakMap<GradingContext, Map<string, Promise<Evaluation>>>();
 
-export function evaluateModel(ctx: GradingContext, options: ModelEvaluationOptions): Evaluation {
+export function evaluateModel(ctx: GradingContext, options: ModelEvaluationOptions): Promise<Evaluation> {
   let byModel = cache.get(ctx);
   if (!byModel) {
     byModel = new Map();
@@ -56,9 +67,29 @@ export function evaluateModel(ctx: GradingContext, options: ModelEvaluationOptio
   }
   const known = byModel.get(options.model);
   if (known) return known;
-  const evaluation = evaluate(ctx, options);
+  const evaluation = options.tfjs ? evaluateTfjs(ctx, options, options.tfjs) : Promise.resolve().then(() => evaluate(ctx, options));
   byModel.set(options.model, evaluation);
   return evaluation;
+}
+
+async function evaluateTfjs(ctx: GradingContext, options: ModelEvaluationOptions, tfjs: NonNullable<ModelEvaluationOptions['tfjs']>): Promise<Evaluation> {
+  const set = resolveHiddenSet(options.hidden);
+  let model;
+  try {
+    model = await loadTfjsModel(ctx.files ?? [], tfjs.modelJson, { ...DEFAULT_TFJS_LIMITS, ...tfjs.limits });
+  } catch (e) {
+    if (e instanceof TfjsModelError) return { ok: false, missing: false, reason: `the uploaded TensorFlow.js model cannot be evaluated: ${e.message}`, set };
+    throw e;
+  }
+  try {
+    const scored = scoreOutputs(predictTfjs(model, set, options.batchSize ?? 256), set);
+    return scored.ok ? { ok: true, scores: scored.scores, set } : { ok: false, missing: false, reason: scored.reason, set };
+  } catch (e) {
+    if (e instanceof TfjsModelError) return { ok: false, missing: false, reason: e.message, set };
+    return { ok: false, missing: false, reason: `the uploaded TensorFlow.js model failed on the hidden inputs: ${(e as Error).message}`, set };
+  } finally {
+    model.dispose();
+  }
 }
 
 function evaluate(ctx: GradingContext, options: ModelEvaluationOptions): Evaluation {

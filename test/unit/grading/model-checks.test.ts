@@ -88,9 +88,9 @@ describe('model checks', () => {
     expect(missing.feedback).toMatch(/defines no model `mlp`/);
   });
 
-  it('a model check without the accuracy check of its model is a grader error, not a student failure', () => {
+  it('a model check without the accuracy check of its model is a grader error, not a student failure', async () => {
     const c = contextWith([]);
-    expect(() => loss.grade(c)).toThrow(/add a model.accuracy check/);
+    await expect(loss.grade(c)).rejects.toThrow(/add a model.accuracy check/);
   });
 });
 
