@@ -152,7 +152,7 @@ export function compileSpec(source: SpecSource): CompiledAssignment {
     ...(spec.starter ? { starterPath: source.resolvePath(spec.starter) } : {}),
     ...(spec.execute !== undefined ? { execute: spec.execute } : {}),
     ...(spec.gpu !== undefined ? { gpu: spec.gpu } : {}),
-    ...(spec.dataFiles ? { dataFiles: spec.dataFiles.map((file) => dataFile(source.resolvePath(file))) } : {}),
+    ...(spec.dataFiles ? { dataFiles: spec.dataFiles.map((file) => (typeof file === 'string' ? dataFile(source.resolvePath(file)) : dataFile(source.resolvePath(file.source), file.target))) } : {}),
     ...(spec.limits ? { limits: spec.limits } : {}),
     ...(spec.dueAt ? { dueAt: spec.dueAt } : {}),
   });

@@ -124,8 +124,12 @@ export const AssignmentSpecSchema = z.strictObject({
   seed: z.number().int().optional(),
   execute: z.boolean().optional(),
   gpu: z.boolean().optional(),
-  /** Files the notebook reads (a training split), relative to the spec's folder, copied in beside it. Never hidden data. */
-  dataFiles: z.array(z.string().min(1)).optional(),
+  /**
+   * Files the notebook reads (a training split), read-only: a path relative to the spec's
+   * folder (copied in beside the notebook under its own name), or `{source, target}` to put
+   * it where the starter expects it (`target` relative to the notebook). Never hidden data.
+   */
+  dataFiles: z.array(z.union([z.string().min(1), z.strictObject({ source: z.string().min(1), target: z.string().min(1).refine((t) => !t.startsWith('/') && !t.includes('\\') && !t.split('/').includes('..'), 'a path relative to the notebook, inside its folder') })])).optional(),
   dueAt: z.iso.datetime({ offset: true }).optional(),
   limits: z.strictObject({
     memoryMb: z.number().int().positive().optional(),

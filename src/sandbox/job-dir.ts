@@ -29,10 +29,13 @@ export function safeRelativePath(path: string): string {
   return normal;
 }
 
+/** An assignment's data files: readable, not writable (the process sandbox is no isolation: this only stops accidents). */
+const READ_ONLY_MODE = 0o444;
+
 /** Checks every path first, so a bad one leaves nothing behind on disk. */
-function jobFiles(job: SandboxJob): { path: string; data: Uint8Array }[] {
-  const files = [{ path: safeRelativePath(job.request.notebook), data: job.notebook }];
-  for (const file of job.files) files.push({ path: safeRelativePath(file.path), data: file.data });
+function jobFiles(job: SandboxJob): { path: string; data: Uint8Array; readOnly?: boolean }[] {
+  const files: { path: string; data: Uint8Array; readOnly?: boolean }[] = [{ path: safeRelativePath(job.request.notebook), data: job.notebook }];
+  for (const file of job.files) files.push({ path: safeRelativePath(file.path), data: file.data, readOnly: file.readOnly });
   checkJobPaths(files.map((f) => f.path));
   return files;
 }
@@ -71,7 +74,7 @@ export async function createJobDir(job: SandboxJob, parent = tmpdir()): Promise<
     for (const file of files) {
       const target = join(dir.work, file.path);
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, file.data, { flag: 'wx' });
+      await writeFile(target, file.data, { flag: 'wx', mode: file.readOnly ? READ_ONLY_MODE : 0o644 });
     }
   } catch (error) {
     await removeJobDir(dir);

@@ -11,6 +11,8 @@ export interface SandboxFile {
   /** Relative path inside the job's work directory (no `..`, no leading `/`). */
   path: string;
   data: Uint8Array;
+  /** Written read-only (mode 0444; in Docker owned by root): an assignment's data files, which the notebook reads and may not change. */
+  readOnly?: boolean;
 }
 
 export interface SandboxJob {

@@ -41,7 +41,7 @@ export function hiddenSetFromCsv(path: string, options: CsvHiddenSetOptions): Hi
   };
 }
 
-/** A file the notebook reads, copied into the sandbox under its own name. */
+/** A file the notebook reads, copied into the sandbox read-only, under its own name or where the starter expects it. */
 export function dataFile(path: string, as = basename(path)): SandboxFile {
-  return { path: as, data: new Uint8Array(readFileSync(path)) };
+  return { path: as, data: new Uint8Array(readFileSync(path)), readOnly: true };
 }

@@ -11,6 +11,7 @@ import { checkJobPaths } from '../job-dir.js';
 import type { SandboxJob } from '../sandbox.js';
 
 const FILE_MODE = 0o644;
+const READ_ONLY_FILE_MODE = 0o444;
 const DIR_MODE = 0o755;
 
 /** A relative path that stays inside the work directory, normalised; throws otherwise. */
@@ -34,7 +35,7 @@ export interface JobArchive {
 export async function jobArchive(job: SandboxJob): Promise<JobArchive> {
   const files = [
     { path: safeRelativePath(job.request.notebook), data: job.notebook },
-    ...job.files.map((f) => ({ path: safeRelativePath(f.path), data: f.data })),
+    ...job.files.map((f) => ({ path: safeRelativePath(f.path), data: f.data, readOnly: f.readOnly })),
   ];
   checkJobPaths(files.map((f) => f.path));
   const dirs = new Set<string>();
@@ -47,7 +48,8 @@ export async function jobArchive(job: SandboxJob): Promise<JobArchive> {
     archive.entry({ name: `${dir}/`, type: 'directory', mode: DIR_MODE, uid: 0, gid: 0, mtime });
   }
   for (const f of files) {
-    archive.entry({ name: f.path, type: 'file', mode: FILE_MODE, uid: 0, gid: 0, mtime }, Buffer.from(f.data));
+    // Owned by root: a read-only data file cannot be changed or chmod-ed back by the student user.
+    archive.entry({ name: f.path, type: 'file', mode: 'readOnly' in f && f.readOnly ? READ_ONLY_FILE_MODE : FILE_MODE, uid: 0, gid: 0, mtime }, Buffer.from(f.data));
   }
   archive.finalize();
   const chunks: Buffer[] = [];

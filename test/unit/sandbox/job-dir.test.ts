@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkJobPaths, createJobDir, removeJobDir, safeRelativePath } from '../../../src/sandbox/job-dir.js';
@@ -52,6 +52,25 @@ describe('createJobDir', () => {
     } finally {
       await removeJobDir(dir);
     }
+  });
+
+  it("writes an assignment's data files read-only where the starter expects them, the student's files writable", async () => {
+    const dir = await createJobDir({
+      notebook,
+      files: [
+        { path: 'data/train.csv', data: new TextEncoder().encode('x,y\n'), readOnly: true },
+        { path: 'notes.txt', data: new TextEncoder().encode('mine') },
+      ],
+      request: request('lab.ipynb'),
+      gpu: false,
+    });
+    try {
+      expect(statSync(join(dir.work, 'data/train.csv')).mode & 0o777).toBe(0o444);
+      expect(statSync(join(dir.work, 'notes.txt')).mode & 0o200).toBe(0o200);
+    } finally {
+      await removeJobDir(dir);
+    }
+    expect(existsSync(dir.root)).toBe(false);
   });
 
   it('refuses a file where another needs a folder as the student\'s problem, leaving nothing on disk', async () => {

@@ -49,6 +49,12 @@ describe('jobArchive', () => {
     expect(archive.contentBytes).toBe(job.notebook.byteLength + 3);
   });
 
+  it("writes an assignment's data files read-only (0444, root-owned), so the student user cannot change them", async () => {
+    const job = { ...jobFor(notebookJson(['x = 1'])), files: [{ path: 'data/train.csv', data: new Uint8Array([49]), readOnly: true }] };
+    const got = await entries((await jobArchive(job)).tar);
+    expect(got.find((e) => e.name === 'data/train.csv')).toMatchObject({ mode: 0o444, uid: 0 });
+  });
+
   it('refuses a file given twice', async () => {
     const job = { ...jobFor(notebookJson([])), files: [{ path: 'submission.ipynb', data: new Uint8Array() }] };
     await expect(jobArchive(job)).rejects.toThrow(/holds submission.ipynb twice/);
