@@ -10,9 +10,6 @@
  */
 import { Router, raw, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { randomUUID } from 'node:crypto';
-import { mkdir, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { fetchFileUrl, FileUrlError } from '../../lms/fetch.js';
 import { integrationSecret } from '../../lms/integrations.js';
@@ -24,7 +21,7 @@ import type { ApiContext } from '../context.js';
 import { HttpError } from '../http-error.js';
 import { SubmissionParamsSchema } from '../schemas.js';
 import { parseRequest } from '../validate.js';
-import { QUEUE_DOWN_DETAIL, acceptUpload } from '../accept-upload.js';
+import { QUEUE_DOWN_DETAIL, acceptUploadBytes } from '../accept-upload.js';
 
 /** The file of a webhook: held in memory, since the signature covers the whole body. */
 interface UploadedFile {
@@ -108,7 +105,7 @@ export function lmsRoutes(ctx: ApiContext): Router {
         const userId = await ctx.lms.repo.studentFor(integration.id, fields.user, fields.name ?? `${integration.name} user ${fields.user}`);
         const user = await ctx.store.getUser(userId);
         if (user === undefined) throw new UsageError('USER_NOT_FOUND', `the student of LMS user ${fields.user} is gone; ask an administrator`);
-        accepted = await withTempFile(ctx, upload.bytes, (path) => acceptUpload(ctx, { assignment, user, file: { name: upload.name, path }, source: 'lms' }));
+        accepted = await acceptUploadBytes(ctx, { assignment, user, file: upload, source: 'lms' });
         await ctx.lms.repo.completeClaim(integration.id, fields.submission, accepted.submission.id);
       } catch (e) {
         // Refused or failed: the LMS may send this submission id again.
@@ -147,20 +144,6 @@ export function lmsRoutes(ctx: ApiContext): Router {
   });
 
   return router;
-}
-
-/** The shared upload path takes a file on disk; the webhook's bytes were needed whole for the signature. */
-async function withTempFile<T>(ctx: ApiContext, bytes: Buffer, work: (path: string) => Promise<T>): Promise<T> {
-  await mkdir(ctx.uploadTempDir, { recursive: true, mode: 0o700 });
-  const path = join(ctx.uploadTempDir, `lms-${randomUUID()}`);
-  await writeFile(path, bytes, { flag: 'wx', mode: 0o600 });
-  try {
-    return await work(path);
-  } finally {
-    await unlink(path).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') ctx.logger.error({ err: e, path }, "could not remove an LMS upload's temporary file");
-    });
-  }
 }
 
 function unauthorized(code: string, detail: string): HttpError {
