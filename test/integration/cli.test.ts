@@ -72,7 +72,7 @@ describe('autograder grade', () => {
   it('exits 2 for an unknown assignment, naming the known ones', () => {
     const r = autograder('grade', example('u05-softmax', 'correct.ipynb'), '--assignment', 'u99-nothing');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown assignment "u99-nothing"; known: u05-softmax/);
+    expect(r.stderr).toMatch(/unknown assignment "u99-nothing"; known: u02-classifier-report, u05-softmax, .*u08-sampling/);
     expect(r.stdout).toBe('');
   });
 
@@ -96,10 +96,10 @@ describe('autograder grade', () => {
 });
 
 describe('autograder assignments', () => {
-  it('lists the four built-in assignments', () => {
+  it('lists the seven built-in assignments', () => {
     const r = autograder('assignments', '--json');
     expect(r.code).toBe(0);
     const ids = (JSON.parse(r.stdout) as { id: string }[]).map((a) => a.id);
-    expect(ids).toEqual(['u05-softmax', 'u06-heads', 'u07-embeddings', 'u08-sampling']);
+    expect(ids).toEqual(['u02-classifier-report', 'u05-softmax', 'u05-classifier', 'u05-digits', 'u06-heads', 'u07-embeddings', 'u08-sampling']);
   });
 });
