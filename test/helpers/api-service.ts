@@ -25,6 +25,7 @@ import type { Role, User } from '../../src/store/rows.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import type { UnpackLimitsInput } from '../../src/submission/limits.js';
 import type { UploadGateOptionsInput } from '../../src/api/upload-gate.js';
+import { requireService } from './services.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -101,6 +102,21 @@ export const postgresBackend: StoreBackend = {
     };
   },
 };
+
+/**
+ * Both store backends with whether each can run here (Redis for both, PostgreSQL for the
+ * second), for `describe.each`. Under CI=true a missing service fails the suite.
+ */
+export async function storeBackendsAvailable(): Promise<Array<[string, StoreBackend, boolean]>> {
+  const redisProblem = await probeRedis();
+  const postgresProblem = await probePostgres();
+  const haveRedis = requireService('Redis', redisProblem === undefined, redisProblem ?? '');
+  const havePostgres = requireService('PostgreSQL', postgresProblem === undefined, postgresProblem ?? '');
+  return [
+    ['sqlite', sqliteBackend, haveRedis],
+    ['postgres', postgresBackend, haveRedis && havePostgres],
+  ];
+}
 
 /** A check that grades nothing: the tests send the worker's report themselves. */
 function check(id: string, maxPoints: number, visibility: Visibility, objectives: string[]): Check {

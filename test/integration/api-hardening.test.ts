@@ -14,32 +14,19 @@ import { request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { requireService } from '../helpers/services.js';
 import {
   CPU_ASSIGNMENT,
   GPU_ASSIGNMENT,
   call,
   notebookBytes,
-  postgresBackend,
-  probePostgres,
-  probeRedis,
-  sqliteBackend,
   startApi,
+  storeBackendsAvailable,
   upload,
   type RunningApi,
-  type StoreBackend,
 } from '../helpers/api-service.js';
 import { ratioBomb } from '../unit/submission/helpers/bombs.js';
 
-const redisProblem = await probeRedis();
-const postgresProblem = await probePostgres();
-const haveRedis = requireService('Redis', redisProblem === undefined, redisProblem ?? '');
-const havePostgres = requireService('PostgreSQL', postgresProblem === undefined, postgresProblem ?? '');
-
-const backends: Array<[string, StoreBackend, boolean]> = [
-  ['sqlite', sqliteBackend, haveRedis],
-  ['postgres', postgresBackend, haveRedis && havePostgres],
-];
+const backends = await storeBackendsAvailable();
 
 /** Uploads one user may have in progress in these tests: the race below sends ten at once. */
 const PER_USER = 10;

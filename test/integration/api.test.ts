@@ -13,36 +13,23 @@ import { gradeJobId } from '../../src/queue/grading.js';
 import { WorkerSubmissionSchema } from '../../src/queue/worker-wire.js';
 import { clearWorkerHeartbeat, writeWorkerHeartbeat } from '../../src/queue/heartbeats.js';
 import { reconcileOnce } from '../../src/queue/reconciler.js';
-import { requireService } from '../helpers/services.js';
 import {
   CLOSED_REDIS_URL,
   CPU_ASSIGNMENT,
   GPU_ASSIGNMENT,
   call,
   notebookBytes,
-  postgresBackend,
-  probePostgres,
-  probeRedis,
   reportFor,
-  sqliteBackend,
   startApi,
+  storeBackendsAvailable,
   testAssignments,
   upload,
   type RunningApi,
-  type StoreBackend,
 } from '../helpers/api-service.js';
 import { graderDir } from '../../graders/common/paths.js';
 import { buildZip } from '../unit/submission/helpers/zip-writer.js';
 
-const redisProblem = await probeRedis();
-const postgresProblem = await probePostgres();
-const haveRedis = requireService('Redis', redisProblem === undefined, redisProblem ?? '');
-const havePostgres = requireService('PostgreSQL', postgresProblem === undefined, postgresProblem ?? '');
-
-const backends: Array<[string, StoreBackend, boolean]> = [
-  ['sqlite', sqliteBackend, haveRedis],
-  ['postgres', postgresBackend, haveRedis && havePostgres],
-];
+const backends = await storeBackendsAvailable();
 
 const DAY = 24 * 60 * 60 * 1000;
 

@@ -21,27 +21,14 @@ import {
   REDIS_URL,
   call,
   notebookBytes,
-  postgresBackend,
-  probePostgres,
-  probeRedis,
   reportFor,
-  sqliteBackend,
   startApi,
+  storeBackendsAvailable,
   type RunningApi,
-  type StoreBackend,
 } from '../helpers/api-service.js';
 import { startFakeLms, type FakeLms } from '../helpers/fake-lms.js';
-import { requireService } from '../helpers/services.js';
 
-const redisProblem = await probeRedis();
-const postgresProblem = await probePostgres();
-const haveRedis = requireService('Redis', redisProblem === undefined, redisProblem ?? '');
-const havePostgres = requireService('PostgreSQL', postgresProblem === undefined, postgresProblem ?? '');
-
-const backends: Array<[string, StoreBackend, boolean]> = [
-  ['sqlite', sqliteBackend, haveRedis],
-  ['postgres', postgresBackend, haveRedis && havePostgres],
-];
+const backends = await storeBackendsAvailable();
 
 const RETRY: PassbackRetry = { attempts: 8, backoffMs: 40 };
 
