@@ -28,15 +28,13 @@ import { startGradingService, type GradingService } from '../src/cli/grading-ser
 import { progressBar, publishRegrades, resolveTargets } from '../src/cli/regrade-batch.js';
 import { ServiceClient } from '../src/cli/service-client.js';
 import { loadConfig, type Config } from '../src/config.js';
-import { gradeSubmission } from '../src/grading/engine.js';
 import { GradeReportSchema } from '../src/grading/report.js';
 import { createLogger } from '../src/logger.js';
 import { findPackageRoot } from '../src/package-root.js';
-import { createSandbox } from '../src/sandbox/select.js';
 import { BlobStore } from '../src/store/blobs.js';
-import { unpackUpload } from '../src/submission/unpack.js';
 import { workerConcurrency } from '../worker/concurrency.js';
 import { redisAnswers, startLocalRedis, type LocalRedis } from '../scripts/redis-server.js';
+import { gradingCeiling, table } from './ceiling.js';
 
 const SUBMISSIONS = Number(process.argv[2] ?? 200);
 const CEILING_JOBS = Number(process.env.BENCH_CEILING_JOBS ?? 12);
@@ -83,37 +81,16 @@ async function seed(service: GradingService, dataDir: string): Promise<void> {
   }
 }
 
-async function ceiling(config: Config, concurrency: number): Promise<number> {
-  const assignment = getAssignment(ASSIGNMENT);
-  const sandbox = await createSandbox(config, logger, { workerId: `${config.workerId}-ceiling`, defaultPoolSize: concurrency });
-  try {
-    let next = 0;
-    const once = async (file: string) => {
-      const upload = await unpackUpload(file, example(file));
-      await gradeSubmission({
-        assignment,
-        notebook: { name: upload.notebook.name, bytes: upload.notebook.bytes },
-        files: upload.files.map((f) => ({ path: f.path, data: f.bytes })),
-        sandbox,
-        limits: config.sandboxLimits,
-      });
-    };
-    await Promise.all(Array.from({ length: concurrency }, () => once(EXAMPLES[0]!)));
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < CEILING_JOBS) await once(EXAMPLES[next++ % EXAMPLES.length]!);
-      }),
-    );
-    return CEILING_JOBS / ((performance.now() - t0) / 1000);
-  } finally {
-    await sandbox.close();
-  }
-}
-
-function table(rows: Array<[string, string]>): string {
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+/** The machine's ceiling with the service's worker count, over the same examples the regrade grades. */
+function ceiling(config: Config, concurrency: number): Promise<number> {
+  return gradingCeiling({
+    config,
+    logger,
+    assignment: getAssignment(ASSIGNMENT),
+    uploads: EXAMPLES.map((file) => ({ name: file, bytes: example(file) })),
+    concurrency,
+    jobs: CEILING_JOBS,
+  });
 }
 
 let local: LocalRedis | undefined;
@@ -150,7 +127,7 @@ async function main(): Promise<number> {
         ['regraded', `${graded}/${SUBMISSIONS}, ${summary.failed.length} failed, ${summary.changed.length} scores changed`],
         ['wall time (first request to summary)', `${(wallMs / 1000).toFixed(1)} s`],
         ['throughput', `${rate.toFixed(2)} submissions/s (${(wallMs / graded).toFixed(0)} ms each)`],
-        [`ceiling: direct gradeSubmission, ${concurrency} at a time`, `${ceilingRate.toFixed(2)} notebooks/s (before ${ceilingBefore.toFixed(2)}, after ${ceilingAfter.toFixed(2)})`],
+        [`ceiling: direct gradeUpload, ${concurrency} at a time`, `${ceilingRate.toFixed(2)} notebooks/s (before ${ceilingBefore.toFixed(2)}, after ${ceilingAfter.toFixed(2)})`],
         ['regrade / ceiling', `${((rate / ceilingRate) * 100).toFixed(0)} %`],
       ])}\n`,
     );

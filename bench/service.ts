@@ -30,12 +30,11 @@ import { progressLine } from '../src/cli/progress.js';
 import { ServiceClient } from '../src/cli/service-client.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { coerceError } from '../src/errors.js';
-import { gradeUpload } from '../src/grading/grade-upload.js';
 import { createLogger } from '../src/logger.js';
 import { findPackageRoot } from '../src/package-root.js';
-import { createSandbox } from '../src/sandbox/select.js';
 import { workerConcurrency } from '../worker/concurrency.js';
 import { redisAnswers, startLocalRedis, type LocalRedis } from '../scripts/redis-server.js';
+import { gradingCeiling, table } from './ceiling.js';
 import { percentile } from './stats.js';
 
 const UPLOADS = Number(process.argv[2] ?? 200);
@@ -176,36 +175,19 @@ async function gradedPhase(config: Config, notebook: Buffer): Promise<GradedPhas
   }
 }
 
-/**
- * The machine's ceiling: gradeUpload (unpack + grade) in this process, `concurrency` at a time
- * (the service's worker count), on the sandbox a worker makes (same warm pool); notebooks/s.
- */
-async function ceilingPhase(config: Config, notebook: Buffer, concurrency: number): Promise<number> {
-  const assignment = getAssignment(ASSIGNMENT);
-  const sandbox = await createSandbox(config, logger, { workerId: `${config.workerId}-ceiling`, defaultPoolSize: concurrency });
-  try {
-    const once = async () => {
-      const { report } = await gradeUpload({ assignment, file: { name: 'bench.ipynb', bytes: notebook }, sandbox, limits: config.sandboxLimits });
+/** The machine's ceiling with the service's worker count, on the bench notebook, which must earn full marks. */
+function ceilingPhase(config: Config, notebook: Buffer, concurrency: number): Promise<number> {
+  return gradingCeiling({
+    config,
+    logger,
+    assignment: getAssignment(ASSIGNMENT),
+    uploads: [{ name: 'bench.ipynb', bytes: notebook }],
+    concurrency,
+    jobs: CEILING_JOBS,
+    check: (report) => {
       if (!report.gradable || report.score !== report.maxScore) throw new Error(`the bench notebook graded ${report.score}/${report.maxScore}; expected full marks`);
-    };
-    await Promise.all(Array.from({ length: concurrency }, once));
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < CEILING_JOBS) {
-        next++;
-        await once();
-      }
-    }));
-    return CEILING_JOBS / ((performance.now() - t0) / 1000);
-  } finally {
-    await sandbox.close();
-  }
-}
-
-function table(rows: Array<[string, string]>): string {
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+    },
+  });
 }
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
