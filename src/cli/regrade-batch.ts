@@ -16,13 +16,12 @@ import { getAssignment } from '../../graders/index.js';
 import { applyLatePenalty } from '../api/deadlines.js';
 import type { AssignmentView, SubmissionRowView } from '../api/schemas.js';
 import type { Config } from '../config.js';
-import { NotGradableError, UsageError, coerceError } from '../errors.js';
-import { gradeSubmission, notGradableReport } from '../grading/engine.js';
+import { UsageError, coerceError } from '../errors.js';
+import { gradeUpload } from '../grading/grade-upload.js';
 import type { GradeReport } from '../grading/report.js';
 import type { Logger } from '../logger.js';
 import { createSandbox } from '../sandbox/select.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
-import { unpackUpload } from '../submission/unpack.js';
 import type { ServiceClient } from './service-client.js';
 
 export type RegradeScope =
@@ -222,22 +221,14 @@ async function gradeLocally(
   options: DryRunOptions,
 ): Promise<GradeReport> {
   const bytes = await client.submissionFile(target.row.id);
-  const name = target.row.fileName;
-  const limits = options.config.sandboxLimits;
-  try {
-    const upload = await unpackUpload(name, bytes);
-    return await gradeSubmission({
-      assignment,
-      notebook: { name: upload.notebook.name, path: upload.notebook.path, bytes: upload.notebook.bytes },
-      files: upload.files.map((f) => ({ path: f.path, data: f.bytes })),
-      sandbox,
-      limits,
-      logger: options.logger,
-    });
-  } catch (e) {
-    if (!(e instanceof NotGradableError)) throw e;
-    return notGradableReport({ assignment, notebook: { name, bytes }, sandbox: undefined, limits }, e);
-  }
+  const { report } = await gradeUpload({
+    assignment,
+    file: { name: target.row.fileName, bytes },
+    sandbox,
+    limits: options.config.sandboxLimits,
+    logger: options.logger,
+  });
+  return report;
 }
 
 function summarise(dryRun: boolean, outcomes: RegradeOutcome[]): RegradeSummary {
