@@ -9,7 +9,8 @@ import type { User } from '../store/rows.js';
 import { summariseClass, type StudentRow } from './class-summary.js';
 import { binScores, histogramSvg } from './histogram.js';
 import { html, type Html } from './html.js';
-import { formatDate, formatScore, renderPage, round2, setPageHeaders } from './layout.js';
+import { formatPoints } from '../grading/score.js';
+import { formatDate, formatScore, renderPage, setPageHeaders } from './layout.js';
 import { requirePageUser, viewerOf } from './page-auth.js';
 
 const SORT_KEYS = {
@@ -105,8 +106,8 @@ ${summary.objectives.map((o) => html`<tr data-objective="${o.id}"><td>${o.id}</t
 <h2>Checks</h2>
 <table class="check-rates"><thead><tr><th>Check</th><th>Passed</th><th class="num">Mean points</th></tr></thead><tbody>
 ${summary.checks.map((c) => html`<tr data-check-rate="${c.id}"><td>${c.title} <span class="muted">${c.id}</span></td>
-<td data-pass-rate="${c.graded === 0 ? '' : round2(c.passed / c.graded)}">${rateBar(c.graded === 0 ? 0 : c.passed / c.graded)} ${c.graded === 0 ? '—' : `${percent(c.passed / c.graded)} (${c.passed} of ${c.graded})`}</td>
-<td class="num">${round2(c.meanPoints)} / ${round2(c.maxPoints)}</td></tr>`)}
+<td data-pass-rate="${c.graded === 0 ? '' : Math.round((c.passed / c.graded) * 100) / 100}">${rateBar(c.graded === 0 ? 0 : c.passed / c.graded)} ${c.graded === 0 ? '—' : `${percent(c.passed / c.graded)} (${c.passed} of ${c.graded})`}</td>
+<td class="num">${formatPoints(c.meanPoints)} / ${formatPoints(c.maxPoints)}</td></tr>`)}
 </tbody></table>
 <h2>Students</h2>
 <table class="class-table" data-sortable><thead><tr>${(Object.keys(SORT_KEYS) as SortKey[]).map(header)}<th>Submission</th></tr></thead><tbody>

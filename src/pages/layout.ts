@@ -4,6 +4,7 @@
  * inline style, no other origin. Images only from us or `data:` (notebook plots).
  */
 import type { Response } from 'express';
+import { formatPoints } from '../grading/score.js';
 import type { User } from '../store/rows.js';
 import { html, type Html } from './html.js';
 import { PAGES_CSS_PATH, PAGES_JS_PATH } from './static-assets.js';
@@ -78,9 +79,5 @@ export function formatDate(date: Date | null | undefined): string {
 
 export function formatScore(score: number | null | undefined, max: number | null | undefined): string {
   if (score === null || score === undefined) return '—';
-  return `${round2(score)} / ${round2(max ?? 0)}`;
-}
-
-export function round2(x: number): number {
-  return Math.round(x * 100) / 100;
+  return `${formatPoints(score)} / ${formatPoints(max ?? 0)}`;
 }

@@ -13,19 +13,20 @@ import { submissionView } from '../api/routes/submissions.js';
 import type { SubmissionView } from '../api/schemas.js';
 import { coerceError } from '../errors.js';
 import type { CheckResult, GradeReport } from '../grading/report.js';
+import { formatPoints } from '../grading/score.js';
 import { parseNotebook } from '../notebook/parse.js';
 import type { Notebook } from '../notebook/schema.js';
 import type { Submission } from '../store/rows.js';
 import { unpackUpload } from '../submission/unpack.js';
 import { html, type Html } from './html.js';
-import { formatDate, formatScore, renderPage, round2, setPageHeaders } from './layout.js';
+import { formatDate, formatScore, renderPage, setPageHeaders } from './layout.js';
 import { renderNotebook } from './notebook-view.js';
 import { requirePageUser, viewerOf } from './page-auth.js';
 
 function checkBlock(check: CheckResult, withCellLinks: boolean): Html {
   return html`<section class="check check-${check.status}" data-check="${check.id}">
 <h3><span>${check.title} <span class="muted">(${check.id})</span></span>
-<span><span class="status status-${check.status}">${check.status}</span> ${round2(check.points)} / ${round2(check.maxPoints)}</span></h3>
+<span><span class="status status-${check.status}">${check.status}</span> ${formatPoints(check.points)} / ${formatPoints(check.maxPoints)}</span></h3>
 <pre class="feedback">${check.feedback}</pre>
 ${withCellLinks && check.cells !== undefined && check.cells.length > 0
     ? html`<p class="muted">About ${check.cells.map((c, i) => html`${i > 0 ? ', ' : ''}<a href="#cell-${c + 1}">cell ${c + 1}</a>`)}</p>`
@@ -70,7 +71,7 @@ ${report.gradable ? '' : html`<p class="notice error">This upload could not be g
 ${report.errors.length === 0 ? '' : html`<ul class="errors">${report.errors.map((e) => html`<li>${e}</li>`)}</ul>`}
 ${report.objectives.length === 0
     ? ''
-    : html`<p class="muted">Objectives: ${report.objectives.map((o, i) => html`${i > 0 ? ' · ' : ''}${o.id} ${round2(o.points)}/${round2(o.maxPoints)}`)}</p>`}
+    : html`<p class="muted">Objectives: ${report.objectives.map((o, i) => html`${i > 0 ? ' · ' : ''}${o.id} ${formatPoints(o.points)}/${formatPoints(o.maxPoints)}`)}</p>`}
 ${report.checks.length === 0 ? '' : html`<h2>Checks</h2>
 ${report.checks.map((c) => checkBlock(c, true))}`}
 </section>`;
