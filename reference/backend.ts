@@ -12,10 +12,10 @@
  * Whatever the backend, the references compute in float32: TensorFlow.js has no float64.
  */
 import * as tf from '@tensorflow/tfjs';
+import { TENSOR_BACKENDS, type TensorBackend } from './backend-names.js';
 import { TensorBackendError } from './errors.js';
 
-export const TENSOR_BACKENDS = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
-export type TensorBackend = (typeof TENSOR_BACKENDS)[number];
+export { TENSOR_BACKENDS, type TensorBackend };
 
 export const TENSOR_BACKEND_ENV = 'AUTOGRADER_TENSOR_BACKEND';
 

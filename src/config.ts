@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { TENSOR_BACKENDS } from '../reference/backend.js';
+import { TENSOR_BACKENDS } from '../reference/backend-names.js';
 import { UsageError } from './errors.js';
 
 /** Debian's python3 has numpy, nbclient, ipykernel and torch; the pyenv one on PATH does not. */
