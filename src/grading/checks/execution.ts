@@ -75,7 +75,8 @@ export function execution(options: ExecutionOptions): Check {
       if (fresh.length) lines.push('Running your notebook fresh, from the top, in the grader:', ...fresh.map((p) => `- ${p}`));
       if (stored.length) lines.push('The notebook as submitted:', ...stored.map((p) => `- ${p}`));
       if (lines.length === 0) return { points, feedback: 'The notebook runs top to bottom without errors.', warnings };
-      lines.push('Fix the errors, then use Kernel > Restart and Run All and save before submitting.');
+      const anyError = fresh.length > 0 || analysis.errors.length > 0;
+      lines.push(`${anyError ? 'Fix the errors, then use' : 'Use'} Kernel > Restart and Run All and save once it has finished, before submitting.`);
       return { points, feedback: lines.join('\n'), cells, warnings };
     },
   };

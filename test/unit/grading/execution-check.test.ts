@@ -51,4 +51,15 @@ describe('execution check', () => {
     expect(verdict.points).toBeCloseTo(1.2);
     expect(verdict.feedback).toMatch(/as submitted/);
   });
+
+  it('asks to fix errors only when there are errors', async () => {
+    const outOfOrder = await check.grade(contextWith([], [{ index: 1, status: 'ok', ms: 1 }, { index: 2, status: 'ok', ms: 1 }], ranOutOfOrder));
+    expect(outOfOrder.feedback).not.toMatch(/Fix the errors/);
+    expect(outOfOrder.feedback).toMatch(/Use Kernel > Restart and Run All/);
+    const failed = await check.grade(contextWith([], [
+      { index: 1, status: 'ok', ms: 1 },
+      { index: 2, status: 'error', ename: 'NameError', evalue: "name 'y' is not defined", ms: 1 },
+    ], ranCleanly));
+    expect(failed.feedback).toMatch(/Fix the errors, then use Kernel > Restart and Run All/);
+  });
 });
